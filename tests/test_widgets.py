@@ -1,0 +1,137 @@
+"""Widgets without a browser: each control changes the plotted data as expected."""
+
+import math
+import statistics
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+
+from transformer_lab import plots  # noqa: E402
+from transformer_lab.widgets import Quiz, ScoreDistributionExplorer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets():
+    yield
+    ipywidgets.Widget.close_all()
+
+
+def _bar_heights(explorer):
+    return np.array([bar.get_height() for bar in explorer.artists["bars"]])
+
+
+def test_score_explorer_starts_rendered():
+    e = ScoreDistributionExplorer(d_k=64, scaled=False)
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    assert e.state["d_k"] == 64 and e.state["scaled"] is False
+    assert "d_k=64" in e.readout.value
+    assert math.isclose(_bar_heights(e).sum(), 1.0, rel_tol=1e-5)  # one softmax row
+
+
+def test_d_k_slider_widens_unscaled_scores_and_sharpens_softmax():
+    e = ScoreDistributionExplorer(d_k=1, scaled=False)
+    var_small, ent_small, max_small = e.state["score_var"], e.state["entropy"], _bar_heights(e).max()
+    png_small = e.image.value
+    e.controls["d_k"].value = 1024
+    assert e.state["d_k"] == 1024
+    assert e.state["score_var"] > 300 * var_small  # Var grows like d_k
+    assert e.state["entropy"] < 0.2 * ent_small
+    assert _bar_heights(e).max() > max_small
+    assert e.artists["marker"].get_xdata()[0] == 1024  # the marker moved on the entropy curve
+    assert e.image.value != png_small
+
+
+def test_scale_checkbox_restores_unit_variance():
+    e = ScoreDistributionExplorer(d_k=256, scaled=False)
+    stairs_before = e.artists["stairs"].get_data().values.copy()
+    e.controls["scaled"].value = True
+    assert 0.7 < e.state["score_var"] < 1.3
+    assert e.state["predicted_var"] == 1.0
+    assert e.state["entropy"] > 0.75 * math.log(16)
+    assert not np.array_equal(stairs_before, e.artists["stairs"].get_data().values)
+    assert "scaled" in e.readout.value
+
+
+def test_score_explorer_rejects_unknown_d_k_and_control():
+    with pytest.raises(ValueError, match="d_k must be one of"):
+        ScoreDistributionExplorer(d_k=3)
+    e = ScoreDistributionExplorer()
+    with pytest.raises(ValueError, match="unknown control 'n'"):
+        e.set(n=3)
+
+
+def test_score_explorer_update_is_fast():
+    """The budget: at most 30 ms per update in the kernel (median over repeated updates)."""
+    e = ScoreDistributionExplorer()
+    times = []
+    for i in range(24):
+        e.set(d_k=e.D_KS[i % len(e.D_KS)])
+        times.append(e.last_update_seconds)
+        e.set(scaled=bool(i % 2))
+        times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_explorer_text_repr_is_short_and_stable():
+    e = ScoreDistributionExplorer(d_k=64, scaled=False)
+    bundle = e._repr_mimebundle_()
+    assert bundle["text/plain"] == "ScoreDistributionExplorer(d_k=64, scaled=False)"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_quiz_scores_and_explains():
+    quiz = Quiz([
+        {"question": "1 + 1?", "options": ["1", "2"], "answer": 1, "why": "arithmetic"},
+        {"question": "2 + 2?", "options": ["4", "5"], "answer": 0, "why": "arithmetic"},
+    ])
+    quiz.choices[0].value = "2"
+    quiz.choices[1].value = "5"
+    quiz.button.click()
+    assert quiz.score == 1
+    assert quiz.summary.value == "1 / 2 right"
+    assert quiz.feedback[0].value.startswith("✅") and quiz.feedback[1].value.startswith("❌")
+    assert "“4”" in quiz.feedback[1].value
+
+
+def test_quiz_rejects_bad_questions():
+    with pytest.raises(ValueError, match=r"questions\[0\] is missing \['why'\]"):
+        Quiz([{"question": "?", "options": ["a"], "answer": 0}])
+    with pytest.raises(ValueError, match=r"questions\[0\]\['answer'\] must index its 2 options, got 2"):
+        Quiz([{"question": "?", "options": ["a", "b"], "answer": 2, "why": ""}])
+
+
+def test_heatmap_marks_masked_cells_and_labels_axes():
+    m = np.arange(12.0).reshape(3, 4)
+    masked = np.zeros((3, 4), bool)
+    masked[:, 3] = True
+    ax = plots.plot_heatmap(m, masked=masked, title="t")
+    hatched = [p for p in ax.patches if p.get_hatch() == "xx"]
+    assert len(hatched) == 3
+    assert ax.get_ylabel().startswith("query") and ax.get_xlabel().startswith("key")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["masked"]
+    with pytest.raises(ValueError, match="masked must have the matrix's shape"):
+        plots.plot_heatmap(m, masked=masked[:2])
+    with pytest.raises(ValueError, match="matrix must be 2-D"):
+        plots.plot_heatmap(np.zeros(3))
+
+
+def test_blit_renderer_matches_a_full_draw():
+    """Blitting the moving artists over the cached background gives the picture a full draw gives."""
+    e = ScoreDistributionExplorer(d_k=16, scaled=False)
+    e.set(d_k=128, scaled=True)  # two blitted updates after the first full draw
+    fig, artists = plots.score_distribution_figure(e.n_keys, e.D_KS, e.curves)
+    st = e.state
+    title = e.artists["title"].get_text()
+    plots.update_score_distribution(artists, st["scores"], st["row_weights"], st["d_k"], st["entropy"],
+                                    st["predicted_var"], title)
+    fig.canvas.draw()  # a plain full draw, nothing animated
+    full = np.asarray(fig.canvas.buffer_rgba())
+    blitted = np.asarray(e.fig.canvas.buffer_rgba())
+    assert full.shape == blitted.shape
+    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
+    assert differing < 0.002, f"{differing:.2%} of pixels differ"

@@ -1,0 +1,35 @@
+"""Small argument checks shared by the package: each raises with a sentence that names the
+argument, what it got and what it expected, so bad input never becomes a silent wrong answer."""
+
+from __future__ import annotations
+
+import torch
+
+
+def check_tensor(name: str, x, ndim: int | tuple[int, ...] | None = None, floating: bool = False):
+    """Raise TypeError/ValueError unless ``x`` is a tensor with the given number of dims."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if floating and not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if x.dim() not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"{name} must have {want} dims, got shape {tuple(x.shape)}")
+    return x
+
+
+def check_positive_int(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_finite(name: str, x: torch.Tensor) -> torch.Tensor:
+    """Refuse NaN (and +inf) so they are never passed on silently; -inf is allowed (masks)."""
+    if x.is_floating_point() and (torch.isnan(x).any() or torch.isposinf(x).any()):
+        raise ValueError(f"{name} contains NaN or +inf; expected finite values")
+    return x

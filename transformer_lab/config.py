@@ -1,0 +1,72 @@
+"""The typed configuration of the toy Transformer (one reason per field).
+
+Used by every notebook that trains a model; see :class:`transformer_lab.model.TinyTransformer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .attention import SCORE_FUNCTIONS
+from .positional import POSITIONAL_SCHEMES
+
+__all__ = ["ModelConfig"]
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int = 16  # input tokens
+    n_out: int | None = None  # output classes per position; None = vocab_size
+    d_model: int = 32  # residual width D
+    n_heads: int = 4  # heads per layer H
+    head_dim: int | None = None  # Dh; None = d_model // n_heads, the paper's layout (notebook 05)
+    n_layers: int = 1  # attention blocks
+    d_ff: int = 64  # MLP hidden width; 0 = attention-only blocks
+    max_len: int = 64  # longest sequence the positional tables cover
+    score: str = "scaled_dot"  # a name in attention.SCORE_FUNCTIONS (notebook 03)
+    positional: str = "sinusoidal"  # a name in positional.POSITIONAL_SCHEMES (notebooks 07, 08)
+    share_qk: bool = False  # W_Q = W_K (notebook 02)
+    causal: bool = False  # mask future keys (decoder-only)
+    norm: Literal["pre", "post", "none"] = "pre"  # LayerNorm placement; "post" is the 2017 paper's
+    embed_init: Literal["normal", "xavier", "scaled_normal"] = "normal"  # N(0,1) is nn.Embedding's default (notebook 06)
+    embed_scale: bool = False  # multiply token embeddings by √d_model (notebook 06)
+    tie_weights: bool = False  # output layer reuses the embedding matrix (Press & Wolf 2017)
+
+    def __post_init__(self):
+        for name in ("vocab_size", "d_model", "n_heads", "n_layers", "max_len"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"ModelConfig.{name} must be a positive int, got {value!r}")
+        if isinstance(self.d_ff, bool) or not isinstance(self.d_ff, int) or self.d_ff < 0:
+            raise ValueError(f"ModelConfig.d_ff must be an int >= 0 (0 = no MLP), got {self.d_ff!r}")
+        for name in ("n_out", "head_dim"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"ModelConfig.{name} must be a positive int or None, got {value!r}")
+        if self.head_dim is None and self.d_model % self.n_heads:
+            raise ValueError(
+                f"ModelConfig.d_model={self.d_model} is not divisible by n_heads={self.n_heads}; "
+                "change n_heads or set head_dim explicitly"
+            )
+        if self.score not in SCORE_FUNCTIONS:
+            raise ValueError(f"ModelConfig.score must be one of {sorted(SCORE_FUNCTIONS)}, got {self.score!r}")
+        if self.positional not in POSITIONAL_SCHEMES:
+            raise ValueError(
+                f"ModelConfig.positional must be one of {sorted(POSITIONAL_SCHEMES)}, got {self.positional!r}"
+            )
+        for name, allowed in (("norm", ("pre", "post", "none")), ("embed_init", ("normal", "xavier", "scaled_normal"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"ModelConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.tie_weights and self.output_size != self.vocab_size:
+            raise ValueError(
+                f"ModelConfig.tie_weights needs n_out == vocab_size, got n_out={self.n_out}, vocab_size={self.vocab_size}"
+            )
+
+    @property
+    def output_size(self) -> int:
+        return self.vocab_size if self.n_out is None else self.n_out
+
+    @property
+    def resolved_head_dim(self) -> int:
+        return self.d_model // self.n_heads if self.head_dim is None else self.head_dim

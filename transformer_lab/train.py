@@ -1,0 +1,169 @@
+"""A small, deterministic training loop that returns a history and takes callbacks.
+
+The notebook decides what to print; the loop prints nothing (a ``tqdm.auto`` bar only when
+``progress=True``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+import torch
+import torch.nn.functional as F
+
+from .tasks import IGNORE, Task, make_generator
+
+if TYPE_CHECKING:
+    from .config import ModelConfig
+
+__all__ = ["TrainConfig", "History", "train", "train_many", "final_accuracy", "evaluate", "loss_and_accuracy"]
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 300  # optimiser steps
+    batch_size: int = 64  # sequences per step
+    lr: float = 3e-3  # AdamW learning rate
+    weight_decay: float = 0.0  # AdamW weight decay
+    grad_clip: float | None = 1.0  # max gradient norm; None = no clipping
+    seed: int = 0  # seeds the training data (the model's init is seeded by build_model)
+    eval_every: int = 50  # evaluate every this many steps (and at the last step)
+    eval_size: int = 512  # sequences in the fixed evaluation batch
+    eval_seed: int = 10_000  # seeds the evaluation batch, disjoint from the training seed
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "eval_every", "eval_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"TrainConfig.{name} must be a positive int, got {value!r}")
+        for name in ("lr", "weight_decay", "grad_clip"):
+            value = getattr(self, name)
+            if value is None and name == "grad_clip":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"TrainConfig.{name} must be a number, got {value!r}")
+        if not self.lr > 0:
+            raise ValueError(f"TrainConfig.lr must be > 0, got {self.lr}")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"TrainConfig.weight_decay must be >= 0, got {self.weight_decay}")
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ValueError(
+                f"TrainConfig.grad_clip must be > 0 or None (no clipping), got {self.grad_clip}; "
+                "a negative max norm would flip the gradients"
+            )
+
+
+@dataclass
+class History:
+    """Per-step training loss and the evaluations (step, loss, accuracy)."""
+
+    train_loss: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    eval_loss: list[float] = field(default_factory=list)
+    eval_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def final_accuracy(self) -> float:
+        return self.eval_accuracy[-1]
+
+    @property
+    def final_loss(self) -> float:
+        return self.eval_loss[-1]
+
+
+def loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy and accuracy over scored positions (targets != IGNORE). ``logits (B, T, C)``."""
+    if logits.shape[:-1] != targets.shape:
+        raise ValueError(f"logits (B, T, C) and targets (B, T) disagree: {tuple(logits.shape)} vs {tuple(targets.shape)}")
+    scored = targets != IGNORE  # (B, T)
+    if scored.any() and not 0 <= int(targets[scored].min()) <= int(targets[scored].max()) < logits.shape[-1]:
+        raise ValueError(
+            f"targets hold classes in [{int(targets[scored].min())}, {int(targets[scored].max())}] but logits "
+            f"have C={logits.shape[-1]} classes; build the model with ModelConfig(n_out=task.n_out)"
+        )
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
+    acc = (logits.argmax(-1) == targets)[scored].float().mean()
+    return loss, acc
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, task: Task, size: int = 512, seed: int = 10_000) -> dict[str, float]:
+    """Loss and accuracy on one fixed batch of ``size`` sequences drawn with ``seed``."""
+    was_training = model.training
+    model.eval()
+    tokens, targets = task.batch(size, seed)
+    loss, acc = loss_and_accuracy(model(tokens), targets)
+    model.train(was_training)
+    return {"loss": loss.item(), "accuracy": acc.item()}
+
+
+def train(
+    model: torch.nn.Module,
+    task: Task,
+    cfg: TrainConfig | None = None,
+    callbacks: tuple[Callable[[int, dict, torch.nn.Module], None], ...] = (),
+    progress: bool = False,
+) -> History:
+    """Train ``model`` on ``task`` with AdamW; returns the :class:`History`.
+
+    Deterministic for a given model init and ``cfg.seed``. Each callback is called as
+    ``callback(step, metrics, model)`` after every evaluation.
+    """
+    cfg = cfg or TrainConfig()
+    gen = make_generator(cfg.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    history = History()
+    steps = range(1, cfg.steps + 1)
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc="training", leave=False)
+    model.train()
+    for step in steps:
+        tokens, targets = task.sample(cfg.batch_size, gen)
+        loss, _ = loss_and_accuracy(model(tokens), targets)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        history.train_loss.append(loss.item())
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            metrics = evaluate(model, task, cfg.eval_size, cfg.eval_seed)
+            history.eval_steps.append(step)
+            history.eval_loss.append(metrics["loss"])
+            history.eval_accuracy.append(metrics["accuracy"])
+            for callback in callbacks:
+                callback(step, metrics, model)
+    return history
+
+
+def train_many(
+    configs: dict[str, "ModelConfig"],
+    task: Task,
+    seeds: tuple[int, ...] = (0, 1),
+    cfg: TrainConfig | None = None,
+    progress: bool = False,
+) -> dict[str, list[History]]:
+    """Train one model per (config, seed): ``{label: [History per seed]}``.
+
+    Seed s builds the model with ``build_model(config, s)`` and draws the training data with
+    ``TrainConfig.seed = s``, so two labels with the same seed see the same batches.
+    """
+    from dataclasses import replace
+
+    from .model import build_model
+
+    cfg = cfg or TrainConfig()
+    if not seeds:
+        raise ValueError("seeds must name at least one seed, got ()")
+    runs: dict[str, list[History]] = {}
+    for label, model_cfg in configs.items():
+        runs[label] = [train(build_model(model_cfg, s), task, replace(cfg, seed=s), progress=progress) for s in seeds]
+    return runs
+
+
+def final_accuracy(histories: list[History]) -> float:
+    """Mean over seeds of the last evaluation accuracy."""
+    return sum(h.final_accuracy for h in histories) / len(histories)
