@@ -144,3 +144,60 @@ def test_torch_key_padding_mask_is_the_flip(seed, B, S):
 @pytest.mark.parametrize("T", [1, 4])
 def test_masks_follow_device_argument(T):
     assert tl.causal_mask(T, device="cpu").device.type == "cpu"
+
+
+# --- notebook 04: rows with no key, position ids, the fix for empty rows ----------------------------
+
+@given(lengths=lengths_lists, extra=st.integers(0, 3), causal=st.booleans())
+def test_fully_masked_rows_are_exactly_the_pad_queries_under_left_padding_and_causal(lengths, extra, causal):
+    S = max(max(lengths) + extra, 1)
+    left = tl.padding_mask(lengths, S, side="left")[:, None, :]  # (B, 1, S)
+    right = tl.padding_mask(lengths, S)[:, None, :]
+    mask = tl.combine_masks(tl.causal_mask(S) if causal else None, left)
+    dead = tl.fully_masked_rows(mask.expand(len(lengths), S, S))  # (B, T)
+    for b, n in enumerate(lengths):
+        if n == 0:
+            assert dead[b].all()
+        elif causal:
+            assert dead[b].tolist() == [j < S - n for j in range(S)]  # the pad queries, which come first
+        else:
+            assert not dead[b].any()
+    right_mask = tl.combine_masks(tl.causal_mask(S), right).expand(len(lengths), S, S)
+    assert torch.equal(tl.fully_masked_rows(right_mask), torch.tensor(lengths)[:, None].expand(-1, S) == 0)
+
+
+@given(lengths=lengths_lists, extra=st.integers(0, 3), side=st.sampled_from(["right", "left"]))
+def test_position_ids_count_real_tokens(lengths, extra, side):
+    S = max(lengths) + extra
+    keep = tl.padding_mask(lengths, S, side=side)
+    ids = tl.position_ids(keep)
+    assert ids.dtype == torch.long and ids.shape == keep.shape
+    for b, n in enumerate(lengths):
+        assert ids[b][keep[b]].tolist() == list(range(n))  # 0, 1, ..., n-1 at the real tokens
+        assert (ids[b][~keep[b]] >= 0).all()
+
+
+@given(seed=seeds, B=st.integers(1, 3), T=st.integers(1, 5), S=st.integers(1, 5))
+def test_unmask_fully_masked_rows_opens_only_the_empty_rows(seed, B, T, S):
+    mask = random_mask(seed, B, T, S, p_keep=0.3)
+    fixed = tl.unmask_fully_masked_rows(mask)
+    assert not tl.fully_masked_rows(fixed).any()
+    alive = mask.any(-1)  # (B, T)
+    assert torch.equal(fixed[alive], mask[alive]) and fixed[~alive].all()
+    q, k, v = torch.randn(B, T, 4), torch.randn(B, S, 4), torch.randn(B, S, 4)
+    plain = torch.softmax((q @ k.transpose(-2, -1)).masked_fill(~fixed, float("-inf")), -1)
+    assert torch.isfinite(plain).all()  # no NaN anywhere once every row has a key
+    torch.testing.assert_close(plain[alive], tl.masked_softmax(q @ k.transpose(-2, -1), mask)[alive])
+
+
+def test_notebook04_mask_helpers_reject_bad_input():
+    with pytest.raises(TypeError, match=r"mask must be a bool tensor"):
+        tl.fully_masked_rows(torch.ones(2, 3))
+    with pytest.raises(ValueError, match=r"mask must have shape \(\.\.\., T, S\), got shape \(3,\)"):
+        tl.fully_masked_rows(torch.ones(3, dtype=torch.bool))
+    with pytest.raises(TypeError, match=r"key_mask must be a bool tensor"):
+        tl.position_ids(torch.ones(2, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"key_mask must have 2 dims, got shape \(3,\)"):
+        tl.position_ids(torch.ones(3, dtype=torch.bool))
+    with pytest.raises(TypeError, match=r"mask must be a torch.Tensor, got list"):
+        tl.unmask_fully_masked_rows([[True]])

@@ -28,6 +28,9 @@ __all__ = [
     "safe_fill_value",
     "to_torch_key_padding_mask",
     "from_torch_key_padding_mask",
+    "fully_masked_rows",
+    "position_ids",
+    "unmask_fully_masked_rows",
 ]
 
 
@@ -170,6 +173,50 @@ def from_torch_key_padding_mask(key_padding_mask: torch.Tensor) -> torch.Tensor:
     """``nn.MultiheadAttention``'s ``key_padding_mask`` (True = ignore) -> our keep-mask."""
     _check_bool("key_padding_mask", key_padding_mask, ndim=2)
     return ~key_padding_mask
+
+
+def fully_masked_rows(mask: torch.Tensor) -> torch.Tensor:
+    """Query rows of a keep-mask ``(..., T, S)`` with no key left: ``(..., T)`` bool.
+
+    Such rows have no well-defined softmax: ``-inf`` everywhere gives NaN, a finite fill gives
+    uniform weights over the masked keys. They appear for pad queries under left padding plus a
+    causal mask, for empty sequences, and for query-side masks (notebook 04).
+
+    >>> fully_masked_rows(combine_masks(causal_mask(3), padding_mask([2], 3, side="left")[:, None, :])).tolist()
+    [[True, False, False]]
+    """
+    _check_bool("mask", mask)
+    if mask.dim() < 2:
+        raise ValueError(f"mask must have shape (..., T, S), got shape {tuple(mask.shape)}")
+    return ~mask.any(dim=-1)  # (..., T)
+
+
+def unmask_fully_masked_rows(mask: torch.Tensor) -> torch.Tensor:
+    """The fix for rows with no key that works with any API: let those rows see every key.
+
+    A fully masked row has no meaningful output (it belongs to a pad query), but a softmax over
+    nothing gives NaN, and a NaN poisons the *gradient* even when the output is zeroed afterwards.
+    Opening such rows to all keys keeps every row finite; the rows that had keys are unchanged.
+    Their outputs must still be ignored downstream (loss, pooling). ``mask (..., T, S)`` keep-mask.
+
+    >>> unmask_fully_masked_rows(torch.tensor([[False, False], [True, False]])).tolist()
+    [[True, True], [True, False]]
+    """
+    return mask | fully_masked_rows(mask)[..., None]  # (..., T, S)
+
+
+def position_ids(key_mask: torch.Tensor) -> torch.Tensor:
+    """Positions counted over real tokens only: ``(B, S)`` long, 0 at each sequence's first real token.
+
+    With right padding these are ``0, 1, 2, ...`` as usual. With left padding the index of a real
+    token is shifted by the pad length, so absolute positions indexed by ``arange(S)`` change with
+    the padding; ``position_ids`` restores them (pads get 0; their outputs are ignored).
+
+    >>> position_ids(padding_mask([2, 3], 3, side="left")).tolist()
+    [[0, 0, 1], [0, 1, 2]]
+    """
+    _check_bool("key_mask", key_mask, ndim=2)
+    return (key_mask.long().cumsum(dim=-1) - 1).clamp_min(0)  # (B, S)
 
 
 def _check_bool(name: str, mask, ndim: int | None = None) -> None:

@@ -1,0 +1,201 @@
+"""Notebook 04's explorer without a browser: each control changes the plotted data as expected."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+import torch  # noqa: E402
+
+from transformer_lab import plots  # noqa: E402
+from transformer_lab.widgets import PaddingMaskExplorer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets():
+    yield
+    ipywidgets.Widget.close_all()
+
+
+def mesh_data(e, b):
+    return np.ma.getdata(e.artists["meshes"][b].get_array()).reshape(e.max_len, e.max_len)
+
+
+def mesh_invalid(e, b):
+    return np.ma.getmaskarray(e.artists["meshes"][b].get_array()).reshape(e.max_len, e.max_len)
+
+
+def hatched_cells(e, b):
+    """The (query, key) cells the hatch path covers, read back from the artist."""
+    verts = e.artists["hatches"][b].get_path().vertices
+    if len(verts) < 5:
+        return set()
+    centres = verts.reshape(-1, 5, 2)[:, :4].mean(1)  # (n, 2): (x = key, y = query)
+    return {(int(round(y)), int(round(x))) for x, y in centres}
+
+
+def test_starts_rendered_with_the_default_state():
+    e = PaddingMaskExplorer()
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    assert e.state["fill"] == "-1000" and e.state["form"] == "add" and e.state["scale"] == 1000
+    assert e.state["weights"].shape == (3, 6, 6)
+    assert e.state["leaks"][0] == 0 and min(e.state["leaks"][1:]) > 0.1  # -1000 added at scale 1000 leaks
+    assert "leaked mass per sequence" in e.readout.value
+    assert len(e.artists["meshes"]) == 3 and len(e.artists["bars"]) == 3
+
+
+def test_mask_toggle_lets_pads_take_part():
+    e = PaddingMaskExplorer(fill="-inf", scale=1)
+    assert e.state["leaks"] == [0.0, 0.0, 0.0]
+    assert mesh_data(e, 2)[:, 2:].max() == 0  # sequence 2 has 2 real tokens: pad columns get no weight
+    e.controls["mask"].value = False
+    assert e.state["leaks"][0] == 0 and min(e.state["leaks"][1:]) > 0.2
+    assert mesh_data(e, 2)[:, 2:].max() > 0.1
+    assert "no mask" in e.readout.value and "pads take part" in e.artists["status"].get_text()
+
+
+def test_fill_and_form_decide_the_leak_at_large_scores():
+    e = PaddingMaskExplorer(fill="-1000", form="add", scale=1000)
+    leak_1000 = e.state["leaks"]
+    e.controls["fill"].value = "-inf"
+    assert e.state["leaks"] == [0.0, 0.0, 0.0] and max(leak_1000) > 0.1
+    e.set(fill="-1000", form="set")  # replaced, not added: -1000 holds
+    assert e.state["leaks"] == [0.0, 0.0, 0.0]
+    assert e.state["fill_value"] == -1000.0
+
+
+def test_scale_slider_moves_the_leak():
+    e = PaddingMaskExplorer(fill="-1000", form="add", scale=1)
+    assert e.state["leaks"] == [0.0, 0.0, 0.0]
+    heights = [bar.get_height() for bar in e.artists["bars"]]
+    e.controls["scale"].value = 3000
+    assert min(e.state["leaks"][1:]) > 0.1
+    assert [bar.get_height() for bar in e.artists["bars"]] != heights
+    assert "scale 3000" in e.artists["status"].get_text()
+
+
+def test_dtype_float16_with_minus_1e9():
+    e = PaddingMaskExplorer(fill="-1e9", form="set", dtype="float32", side="left", causal=True, scale=1)
+    assert e.state["error"] is None and e.artists["meshes"][0].get_visible()
+    e.controls["dtype"].value = "float16"
+    assert "overflows torch.float16" in e.state["error"] and "error" in e.readout.value
+    assert not any(m.get_visible() for m in e.artists["meshes"])  # no weights to show
+    assert "masked_fill raises" in e.artists["status"].get_text()
+    e.controls["form"].value = "add"  # added, -1e9 silently becomes -inf: the rows with no key turn NaN
+    assert e.state["error"] is None and not e.state["representable"]
+    assert e.artists["meshes"][0].get_visible()
+    assert mesh_invalid(e, 2)[:4].all() and not mesh_invalid(e, 2)[4:].any()  # 4 pad queries, red
+    assert "NaN" in e.state["dead_kinds"][2] and "became -inf" in e.readout.value
+    e.controls["dtype"].value = "bfloat16"  # bfloat16 holds -1e9: uniform rows, no NaN
+    assert e.state["representable"] and e.state["dead_kinds"][2] == ["uniform"]
+    assert not mesh_invalid(e, 2).any()
+
+
+def test_side_and_causal_move_the_hatched_cells_and_create_rows_without_keys():
+    e = PaddingMaskExplorer(fill="-inf", scale=1, side="right", causal=False)
+    n = e.lengths[2]
+    assert hatched_cells(e, 2) == {(i, j) for i in range(6) for j in range(n, 6)}  # pad key columns
+    assert hatched_cells(e, 0) == set()  # the longest sequence has no padding
+    e.controls["side"].value = "left"
+    assert hatched_cells(e, 2) == {(i, j) for i in range(6) for j in range(6 - n)}
+    assert e.state["n_dead"] == [0, 0, 0]
+    e.controls["causal"].value = True
+    assert e.state["n_dead"] == [0, 2, 4]  # the pad queries of left-padded sequences
+    assert hatched_cells(e, 0) == {(i, j) for i in range(6) for j in range(6) if j > i}
+    assert mesh_invalid(e, 1)[:2].all()  # -inf on a row with no key: NaN, drawn red
+    assert "rows with no key: NaN" in e.artists["status"].get_text()
+    torch.testing.assert_close(e.state["weights"][0].sum(-1), torch.ones(6))
+
+
+def test_readout_and_state_are_consistent():
+    e = PaddingMaskExplorer(fill="-1000", form="add", scale=1000)
+    masked = e.state["masked"]  # (B, T, S): the pad key columns, for every query
+    assert masked[2, :, 2:].all() and not masked[2, :, :2].any() and not masked[0].any()
+    torch.testing.assert_close(e.state["leaks"][2], e.state["weights"][2][:2, 2:].sum(-1).mean().item())
+    leaks = [float(x) for x in e.state["leaks"]]
+    for b, bar in enumerate(e.artists["bars"]):
+        top = bar.get_y() + bar.get_height()
+        assert math.isclose(top, max(leaks[b], plots.LEAK_FLOOR), rel_tol=1e-6)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match=r"fill must be one of .*'-5'"):
+        PaddingMaskExplorer(fill="-5")
+    with pytest.raises(ValueError, match=r"dtype must be one of .*'float64'"):
+        PaddingMaskExplorer(dtype="float64")
+    with pytest.raises(ValueError, match=r"scale must be one of .*7"):
+        PaddingMaskExplorer(scale=7)
+    with pytest.raises(ValueError, match=r"side must be one of"):
+        PaddingMaskExplorer(side="top")
+    with pytest.raises(ValueError, match=r"form must be one of"):
+        PaddingMaskExplorer(form="mul")
+    with pytest.raises(ValueError, match=r"lengths must be a non-empty sequence of ints >= 1, got \(3, 0\)"):
+        PaddingMaskExplorer(lengths=(3, 0))
+    with pytest.raises(ValueError, match=r"lengths must hold at most 4 sequences"):
+        PaddingMaskExplorer(lengths=(2, 2, 2, 2, 2))
+    with pytest.raises(ValueError, match=r"unknown control 'fil'"):
+        PaddingMaskExplorer().set(fil="-inf")
+
+
+def test_update_is_fast():
+    """The budget: at most 30 ms per update in the kernel (median over repeated updates)."""
+    e = PaddingMaskExplorer()
+    times = []
+    fills = ("-inf", "-1e9", "-1e4", "-1000", "dtype min")
+    for i in range(12):
+        e.set(fill=fills[i % len(fills)])
+        times.append(e.last_update_seconds)
+        e.set(scale=e.SCALES[i % len(e.SCALES)])
+        times.append(e.last_update_seconds)
+        e.set(side=("right", "left")[i % 2], causal=bool(i % 3))
+        times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_text_repr_is_short_and_stable():
+    e = PaddingMaskExplorer()
+    assert e._repr_mimebundle_()["text/plain"] == (
+        "PaddingMaskExplorer(mask=True, form='add', fill='-1000', dtype='float32', scale=1000, side='right', causal=False)")
+
+
+def test_blitted_picture_matches_a_full_draw():
+    e = PaddingMaskExplorer()
+    first = e.state
+    e.set(side="left", causal=True, fill="-inf")  # blitted updates after the first full draw
+    fig, artists = plots.padding_mask_figure(e.lengths, e.max_len)
+    plots.update_padding_mask(artists, first["weights"], first["masked"], first["leaks"], e.status(first))
+    fig.canvas.draw()  # the layout is found once, for the first state, as the explorer does
+    fig.set_layout_engine("none")
+    st = e.state
+    plots.update_padding_mask(artists, st["weights"], st["masked"], st["leaks"], e.status(st))
+    fig.canvas.draw()  # a plain full draw of the current state, nothing animated
+    full = np.asarray(fig.canvas.buffer_rgba())
+    blitted = np.asarray(e.fig.canvas.buffer_rgba())
+    assert full.shape == blitted.shape
+    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
+    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+
+
+def test_plot_helpers():
+    path = plots.cells_path(np.array([[True, False], [False, True]]))
+    assert len(path.vertices) == 10
+    assert len(plots.cells_path(np.zeros((2, 2), bool)).vertices) == 1
+    with pytest.raises(ValueError, match=r"masked must be 2-D"):
+        plots.cells_path(np.zeros(3, bool))
+    with pytest.raises(ValueError, match=r"lengths must hold at least one"):
+        plots.padding_mask_figure([], 4)
+    ax = plots.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0, 1.0]}, "set": {"-1000": [0.0, 0.0]}})
+    assert len(ax.get_lines()) == 3  # two series + the 1e-3 guide
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match=r"leaks\['add'\]\['-1000'\] must hold one value per sigma \(2\), got 1"):
+        plots.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0]}})
+    fig, artists = plots.padding_mask_figure([3, 2], 3)
+    with pytest.raises(ValueError, match=r"must describe the figure's B=2 sequences"):
+        plots.update_padding_mask(artists, np.zeros((3, 3, 3)), np.zeros((3, 3, 3), bool), [0.0] * 3, "")
