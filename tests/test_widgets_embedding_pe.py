@@ -1,0 +1,187 @@
+"""Notebooks 06 and 07's explorers without a browser: each control changes the plotted data."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+
+from transformer_lab import plots  # noqa: E402
+from transformer_lab.widgets import EmbeddingScaleExplorer, PositionalEncodingExplorer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets():
+    yield
+    ipywidgets.Widget.close_all()
+
+
+# --- EmbeddingScaleExplorer (notebook 06) -----------------------------------------------------------
+
+def _bar_heights(e):
+    return np.array([bar.get_height() + bar.get_y() for bar in e.artists["bars"]])  # bars start at the axis floor
+
+
+def test_embedding_explorer_starts_rendered_with_the_papers_sizes():
+    e = EmbeddingScaleExplorer(d_model=512, init="normal", scale=True, vocab_size=32000)
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    st = e.state
+    assert st["pe_norm"] == pytest.approx(16.0)  # √(512/2)
+    assert st["token_norm"] == pytest.approx(512, rel=0.02)  # N(0, 1)·√512: norm ≈ 512
+    assert st["ratio"] == pytest.approx(32, rel=0.02)
+    assert "tokens drown the positions" in e.readout.value
+    np.testing.assert_allclose(_bar_heights(e), [st["token_norm"], st["pe_norm"], st["tied_logit_std"]], rtol=1e-6)
+    assert e.artists["marker"].get_xdata()[0] == 512
+
+
+def test_scale_checkbox_multiplies_the_token_norm_by_root_d():
+    e = EmbeddingScaleExplorer(d_model=256, init="scaled_normal", scale=False)
+    before = e.state["token_norm"]
+    assert "positions drown the tokens" in e.readout.value
+    e.controls["scale"].value = True
+    assert e.state["token_norm"] == pytest.approx(16 * before)
+    assert e.state["ratio"] == pytest.approx(math.sqrt(2), rel=0.03)
+    assert "comparable" in e.readout.value
+    assert e.state["tied_logit_std"] == pytest.approx(1.0)  # the scale acts on the input only
+
+
+def test_d_model_slider_moves_the_marker_and_changes_the_ratio_as_predicted():
+    e = EmbeddingScaleExplorer(d_model=16, init="normal", scale=True)
+    r16 = e.state["ratio"]
+    e.controls["d_model"].value = 1024
+    assert e.state["ratio"] == pytest.approx(r16 * 8, rel=0.05)  # √(2d): ×8 from 16 to 1024
+    assert e.artists["marker"].get_xdata()[0] == 1024
+    assert e.artists["marker"].get_ydata()[0] == pytest.approx(e.state["ratio"])
+
+
+def test_init_buttons_change_the_variance_and_vocab_matters_for_xavier_only():
+    e = EmbeddingScaleExplorer(d_model=512, init="normal", scale=False, vocab_size=32000)
+    e.controls["init"].value = "xavier"
+    assert e.state["init_variance"] == pytest.approx(2 / (32000 + 512))
+    assert e.state["measured_variance"] == pytest.approx(e.state["init_variance"], rel=0.05)
+    line = e.artists["line xavier False"]
+    y_before = np.array(line.get_ydata(), float).copy()
+    e.controls["vocab_size"].value = 1000
+    assert e.state["init_variance"] == pytest.approx(2 / 1512)
+    assert not np.allclose(y_before, line.get_ydata())  # Xavier's curves depend on V
+    normal_line = np.array(e.artists["line normal False"].get_ydata(), float)
+    e.controls["vocab_size"].value = 128000
+    np.testing.assert_allclose(normal_line, e.artists["line normal False"].get_ydata())  # N(0, 1) does not
+    e.controls["init"].value = "scaled_normal"
+    assert e.state["init_variance"] == pytest.approx(1 / 512)
+
+
+def test_embedding_explorer_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"d_model must be one of .*got 100"):
+        EmbeddingScaleExplorer(d_model=100)
+    with pytest.raises(ValueError, match=r"init must be one of .*'kaiming'"):
+        EmbeddingScaleExplorer(init="kaiming")
+    with pytest.raises(TypeError, match=r"scale must be a bool, got int 1"):
+        EmbeddingScaleExplorer(scale=1)
+    with pytest.raises(ValueError, match=r"vocab_size must be one of .*got 50000"):
+        EmbeddingScaleExplorer(vocab_size=50000)
+
+
+def test_embedding_explorer_update_is_fast():
+    e = EmbeddingScaleExplorer()
+    times = []
+    for i in range(16):
+        for name, value in (("d_model", e.D_MODELS[i % 7]), ("init", ("normal", "xavier", "scaled_normal")[i % 3]),
+                            ("scale", bool(i % 2)), ("vocab_size", e.VOCAB_SIZES[i % 4])):
+            e.set(**{name: value})
+            times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_embedding_explorer_text_repr():
+    e = EmbeddingScaleExplorer()
+    assert e._repr_mimebundle_()["text/plain"] == (
+        "EmbeddingScaleExplorer(d_model=512, init='normal', scale=True, vocab_size=32000)")
+
+
+# --- PositionalEncodingExplorer (notebook 07) -------------------------------------------------------
+
+def test_pe_explorer_starts_rendered_with_the_notes_table():
+    e = PositionalEncodingExplorer(max_len=50, d_model=128, base=10000)
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    assert e.artists["pe_image"].get_array().shape == (50, 128)
+    assert e.artists["dot_image"].get_array().shape == (50, 50)
+    assert e.state["first_rise"] == 12
+    assert e.state["dims_to_separate"] is not None and e.state["dims_to_separate"] < 60
+    assert e.state["shortest_wavelength"] == pytest.approx(2 * math.pi)
+    assert "first rises at k = 12" in e.readout.value
+    ax = e.artists["dot_image"].axes
+    assert ax.get_ylabel().startswith("query") and ax.get_xlabel().startswith("key")
+
+
+def test_pe_explorer_sliders_resize_the_images_but_not_the_axes():
+    e = PositionalEncodingExplorer(max_len=50, d_model=128)
+    ax = e.artists["pe_image"].axes
+    limits = (ax.get_xlim(), ax.get_ylim())
+    e.controls["max_len"].value = 20
+    assert e.artists["pe_image"].get_array().shape == (20, 128)
+    assert e.artists["dot_image"].get_array().shape == (20, 20)
+    assert len(e.artists["profile"].get_xdata()) == 20
+    e.controls["d_model"].value = 32
+    assert e.artists["pe_image"].get_array().shape == (20, 32)
+    assert (ax.get_xlim(), ax.get_ylim()) == limits
+    dots = np.asarray(e.artists["dot_image"].get_array())
+    np.testing.assert_allclose(np.diag(dots), 1.0, atol=1e-9)  # PE(i)·PE(i) / ‖PE‖² = 1
+    np.testing.assert_allclose(dots, dots.T, atol=1e-9)  # symmetric: no direction
+
+
+def test_pe_explorer_base_changes_the_wavelengths_and_the_profile():
+    e = PositionalEncodingExplorer(max_len=64, d_model=64, base=10000)
+    prof = np.array(e.artists["profile"].get_ydata(), float).copy()
+    e.controls["base"].value = 100
+    assert e.state["longest_wavelength"] == pytest.approx(2 * math.pi * 100 ** (62 / 64))
+    assert not np.allclose(prof, e.artists["profile"].get_ydata())
+    if e.state["first_rise"] is not None:
+        assert e.artists["rise"].get_xdata()[0] == e.state["first_rise"]
+
+
+def test_pe_explorer_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"d_model must be an even int .*got 7"):
+        PositionalEncodingExplorer(d_model=7)
+    with pytest.raises(ValueError, match=r"max_len must be an int in \[4, 128\], got 500"):
+        PositionalEncodingExplorer(max_len=500)
+    with pytest.raises(ValueError, match=r"base must be one of .*got 2"):
+        PositionalEncodingExplorer(base=2)
+    with pytest.raises(ValueError, match=r"threshold must be a number > 0"):
+        PositionalEncodingExplorer(threshold=0)
+
+
+def test_pe_explorer_update_is_fast():
+    e = PositionalEncodingExplorer()
+    times = []
+    for i in range(16):
+        for name, value in (("max_len", 8 + 7 * i), ("d_model", 16 + 14 * i), ("base", e.BASES[i % 5])):
+            e.set(**{name: value})
+            times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_pe_explorer_blit_matches_a_full_draw():
+    e = PositionalEncodingExplorer(max_len=40, d_model=64)
+    e.set(max_len=30, d_model=96, base=1000)
+    fig, artists = plots.positional_encoding_figure(*[r[1] for r in (e.MAX_LEN_RANGE, e.D_MODEL_RANGE)])
+    st = e.state
+    plots.update_positional_encoding(artists, st["pe"], st["dots"], st["profile"], st["first_rise"])
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba())
+    blitted = np.asarray(e.fig.canvas.buffer_rgba())
+    assert full.shape == blitted.shape
+    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
+    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+
+
+def test_pe_explorer_text_repr():
+    e = PositionalEncodingExplorer()
+    assert e._repr_mimebundle_()["text/plain"] == "PositionalEncodingExplorer(max_len=50, d_model=128, base=10000)"
