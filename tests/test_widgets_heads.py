@@ -1,0 +1,216 @@
+"""The head-layout explorers without a browser: each control changes the plotted data as expected,
+updates stay within the 30 ms budget, and bad arguments are refused with a clear message."""
+
+import statistics
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+import torch  # noqa: E402
+
+import transformer_lab as tl  # noqa: E402
+from transformer_lab import heads, plots  # noqa: E402
+from transformer_lab.widgets import HeadCostExplorer, HeadPatternExplorer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets():
+    yield
+    ipywidgets.Widget.close_all()
+
+
+TASK = tl.RecallAndPreviousTask(n_keys=4, n_values=3, n_pairs=3)
+
+
+def _model(n_heads, n_layers=2, seed=0):
+    cfg = tl.ModelConfig(vocab_size=TASK.vocab_size, n_out=TASK.n_out, d_model=8, n_heads=n_heads, n_layers=n_layers,
+                         d_ff=0, positional="learned", max_len=TASK.seq_len)
+    return tl.build_model(cfg, seed)
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {"1 head": _model(1), "2 heads": _model(2, seed=1)}
+
+
+def _pattern(models, **kw):
+    return HeadPatternExplorer(models, TASK, examples=TASK.batch(4, seed=1), eval_batch=TASK.batch(64, seed=2), **kw)
+
+
+def _weights(model, tokens, layer):
+    with torch.no_grad():
+        _, cache = model(tokens, return_cache=True)
+    return cache[f"blocks.{layer}.attn.weights"].numpy()
+
+
+# --- HeadPatternExplorer (notebook 01) --------------------------------------------------------------
+
+def test_pattern_explorer_starts_rendered_and_shows_the_cached_map(models):
+    e = _pattern(models, model="2 heads", head=1)
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    tokens, _ = TASK.batch(4, seed=1)
+    np.testing.assert_allclose(e.artists["image"].get_array(), _weights(models["2 heads"], tokens, 0)[0, 1], rtol=1e-6)
+    assert e.state["model"] == "2 heads" and e.state["head"] == 1
+    assert "2 heads · head 1" in e.readout.value
+    assert e._repr_mimebundle_()["text/plain"] == "HeadPatternExplorer(head=('2 heads', 1), layer=0, example=0)"
+
+
+def test_head_control_moves_the_map_and_the_ablation_bars(models):
+    e = _pattern(models, model="1 head")
+    tokens, _ = TASK.batch(4, seed=1)
+    ab = heads.ablate_heads(models["1 head"], *TASK.batch(64, seed=2))
+    bars = e.artists["bars"]
+    assert bars[0].get_visible() and not bars[1].get_visible()  # one head: the second bar is hidden
+    assert bars[0].get_height() == pytest.approx(ab["accuracy"][0, 0].item())
+    assert e.artists["baseline"].get_ydata()[0] == pytest.approx(ab["baseline"]["accuracy"])
+    e.controls["head"].value = ("2 heads", 1)
+    np.testing.assert_allclose(e.artists["image"].get_array(), _weights(models["2 heads"], tokens, 0)[0, 1], rtol=1e-6)
+    ab2 = heads.ablate_heads(models["2 heads"], *TASK.batch(64, seed=2))
+    assert all(b.get_visible() for b in bars)
+    assert [b.get_height() for b in bars] == pytest.approx(ab2["accuracy"][0].tolist())
+    assert matplotlib.colors.same_color(bars[1].get_facecolor(), "C3")  # the selected head is red
+    assert matplotlib.colors.same_color(bars[0].get_facecolor(), "C0")
+
+
+def test_layer_control_shows_that_layer(models):
+    e = _pattern(models, model="2 heads", head=0)
+    png = e.image.value
+    e.controls["layer"].value = 1
+    tokens, _ = TASK.batch(4, seed=1)
+    np.testing.assert_allclose(e.artists["image"].get_array(), _weights(models["2 heads"], tokens, 1)[0, 0], rtol=1e-6)
+    ab = heads.ablate_heads(models["2 heads"], *TASK.batch(64, seed=2))
+    assert [b.get_height() for b in e.artists["bars"]] == pytest.approx(ab["accuracy"][1].tolist())
+    assert e.state["layer"] == 1 and e.image.value != png
+
+
+def test_example_control_relabels_the_axes_and_moves_the_markers(models):
+    e = _pattern(models)
+    tokens, _ = TASK.batch(4, seed=1)
+    where = TASK.relation_positions(tokens)
+    for example in (2, 0, 2):  # the second visit to 2 reuses its cached background
+        e.controls["example"].value = example
+        labels = TASK.token_labels(tokens[example])
+        ax_map = e.fig.axes[0]
+        assert [t.get_text() for t in ax_map.get_xticklabels()] == [f"{j}\n{t}" for j, t in enumerate(labels)]
+        assert [t.get_text() for t in ax_map.get_yticklabels()] == [f"{i}: {t}" for i, t in enumerate(labels)]
+        assert list(e.artists["found"].get_xdata()) == [int(where["found"][example])]
+        assert list(e.artists["previous"].get_xdata()) == [int(where["previous"][example])]
+        assert list(e.artists["found"].get_ydata()) == [TASK.seq_len - 1]  # on the query's row
+        assert labels[-1] in e.readout.value
+    assert set(e.renderer._backgrounds) == {0, 2}
+
+
+def test_pattern_explorer_blit_matches_a_full_draw(models):
+    e = _pattern(models, model="2 heads", head=1)
+    e.set(example=3, layer=1)
+    fig, artists = plots.head_pattern_figure(TASK.seq_len, e.max_heads, 1 / TASK.n_out)
+    plots.set_token_labels(fig, e.state["labels"])
+    st = e.state
+    plots.update_head_pattern(artists, st["weights"], st["found"], st["previous"], st["ablated"], st["baseline"], st["head"])
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba()).astype(int)
+    blitted = np.asarray(e.fig.canvas.buffer_rgba()).astype(int)
+    assert full.shape == blitted.shape
+    differing = (np.abs(full - blitted).max(-1) > 8).mean()
+    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+
+
+def test_pattern_explorer_update_is_fast(models):
+    e = _pattern(models)
+    options = [value for _, value in e.controls["head"].options]
+    times = []
+    for i in range(1, 37):  # every step changes each control, so every step is a real update
+        e.set(head=options[i % len(options)])
+        times.append(e.last_update_seconds)
+        e.set(example=i % 4)
+        times.append(e.last_update_seconds)
+        e.set(layer=i % 2)
+        times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_pattern_explorer_rejects_bad_arguments(models):
+    examples, eval_batch = TASK.batch(4, seed=1), TASK.batch(8, seed=2)
+    with pytest.raises(ValueError, match=r"models must be a non-empty dict"):
+        HeadPatternExplorer({}, TASK, examples, eval_batch)
+    with pytest.raises(TypeError, match=r"models\['a'\] must be a transformer_lab.TinyTransformer, got Linear"):
+        HeadPatternExplorer({"a": torch.nn.Linear(2, 2)}, TASK, examples, eval_batch)
+    with pytest.raises(ValueError, match=r"models must all have the same number of layers, got \[1, 2\]"):
+        HeadPatternExplorer({"a": _model(1, n_layers=1), "b": _model(1)}, TASK, examples, eval_batch)
+    with pytest.raises(ValueError, match=r"model must be one of \['1 head', '2 heads'\], got '3 heads'"):
+        HeadPatternExplorer(models, TASK, examples, eval_batch, model="3 heads")
+    with pytest.raises(ValueError, match=r"head must be an int in \[0, 1\) for model '1 head', got 1"):
+        HeadPatternExplorer(models, TASK, examples, eval_batch, model="1 head", head=1)
+    with pytest.raises(ValueError, match=r"layer must be an int in \[0, 2\), got 2"):
+        HeadPatternExplorer(models, TASK, examples, eval_batch, layer=2)
+    with pytest.raises(ValueError, match=r"example must be an int in \[0, 4\), got 4"):
+        HeadPatternExplorer(models, TASK, examples, eval_batch, example=4)
+    with pytest.raises(ValueError, match=r"examples must be \(tokens, targets\), two integer \(N, T\) tensors"):
+        HeadPatternExplorer(models, TASK, (examples[0], examples[1][:2]), eval_batch)
+    with pytest.raises(ValueError, match=r"examples\[0\] \(tokens\) must have 2 dims"):
+        HeadPatternExplorer(models, TASK, (examples[0][0], examples[1]), eval_batch)
+
+
+# --- HeadCostExplorer (notebook 05) -------------------------------------------------------------------
+
+def test_cost_explorer_starts_rendered():
+    e = HeadCostExplorer(d_model=32, seq_len=16, n_heads=4)
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    assert e.hs == (1, 2, 4, 8, 16)
+    assert e.state["d_k"] == 8 and e.state["ranks"] == [8, 8, 8, 8]
+    assert "h = 4, d_k = 8" in e.readout.value and "4,224 parameters" in e.readout.value
+    assert e._repr_mimebundle_()["text/plain"] == "HeadCostExplorer(n_heads=4, full_width=False)"
+
+
+def test_heads_slider_changes_rank_and_spectra_but_not_cost():
+    e = HeadCostExplorer(d_model=32, seq_len=16, n_heads=1)
+    for h in e.hs:
+        e.controls["n_heads"].value = h
+        d_k = 32 // h
+        assert e.state["ranks"] == [min(d_k, 16)] * h
+        segments = e.artists["spectra"].get_segments()
+        assert len(segments) == h
+        zero = segments[0][min(d_k, 16):, 1]  # singular values past d_k sit at float64 rounding
+        assert (zero < 1e-12).all() and (segments[0][:min(d_k, 16), 1] > 1e-6).all()
+        assert e.artists["dk_line"].get_xdata()[0] == d_k + 0.5
+        assert list(e.artists["marker"].get_xdata()) == [h, h]
+        assert e.state["flops_ratio"] == 1.0 and e.state["params_ratio"] == 1.0  # d_k = d_model/h: constant cost
+
+
+def test_full_width_toggle_multiplies_the_cost():
+    e = HeadCostExplorer(d_model=32, seq_len=16, n_heads=8)
+    png = e.image.value
+    e.controls["full_width"].value = True
+    assert e.state["d_k"] == 32 and e.state["flops_ratio"] == 8.0
+    assert e.state["ranks"] == [16] * 8  # min(d_model, n)
+    assert list(e.artists["marker"].get_ydata()) == [e.state["params_ratio"], 8.0]
+    assert e.image.value != png and "full-width" not in e.readout.value.split("The same h with")[0]
+    assert "heads of d_k = d_model/h" in e.readout.value
+
+
+def test_cost_explorer_update_is_fast():
+    e = HeadCostExplorer()
+    times = []
+    for i in range(30):
+        e.set(n_heads=e.hs[i % len(e.hs)])
+        times.append(e.last_update_seconds)
+        e.set(full_width=bool(i % 2))
+        times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_cost_explorer_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"n_heads must divide d_model=32 and be at most d_model/2: one of \(1, 2, 4, 8, 16\), got 3"):
+        HeadCostExplorer(d_model=32, n_heads=3)
+    with pytest.raises(ValueError, match=r"n_heads must divide .* got 32"):
+        HeadCostExplorer(d_model=32, n_heads=32)
+    with pytest.raises(TypeError, match=r"full_width must be a bool, got int 1"):
+        HeadCostExplorer(full_width=1)
+    with pytest.raises(ValueError, match=r"d_model must be >= 2, got 1"):
+        HeadCostExplorer(d_model=1)
+    with pytest.raises(ValueError, match=r"seq_len must be >= 2, got 1"):
+        HeadCostExplorer(seq_len=1)

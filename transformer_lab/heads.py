@@ -1,0 +1,417 @@
+"""The head layout, measured: what several heads buy, and why each is d_model/h wide.
+
+Taught in ``notebooks/01_multi_head.ipynb`` (why several heads) and
+``notebooks/05_head_dim.ipynb`` (why d_k = d_model/h). Pure functions of tensors, models and
+seeds, so the notebooks, the widgets and the tests read the same numbers.
+
+- **Cost** (:func:`head_cost`, :func:`matmul_flops`): with ``d_k = d_model/h`` the parameters and
+  the matmul FLOPs do not depend on h; with full-width heads (``d_k = d_model``) they grow h-fold
+  (Vaswani et al. 2017, §3.2.2, arXiv:1706.03762). What does grow with h either way is the number
+  of attention weights, ``h·n²`` per sequence.
+- **Rank** (:func:`head_scores`, :func:`score_spectrum`, :func:`score_rank`): a head's score matrix
+  ``Q_h K_hᵀ`` has rank at most ``d_k``; below ``d_k = n`` a head cannot express every attention
+  pattern over n positions, the low-rank bottleneck of Bhojanapalli et al. 2020
+  (arXiv:2002.07028), shown by :func:`fit_attention_pattern`.
+- **What heads do** (:func:`head_diversity`, :func:`relation_mass`, :func:`argmax_mode_fraction`,
+  :func:`ablate_heads`): how different the heads' patterns are, which key each head reads, and
+  how much accuracy is lost when one head is switched off (Michel et al. 2019, arXiv:1905.10650).
+
+Shape legend: B batch, H heads, T query positions, S key positions, D model width, Dh head width,
+L layers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+from ._checks import check_positive_int, check_tensor
+from .attention import MultiHeadAttention
+from .tasks import Task, make_generator
+from .train import History, TrainConfig, loss_and_accuracy, train
+
+__all__ = [
+    "HeadCost",
+    "head_cost",
+    "matmul_flops",
+    "head_scores",
+    "score_spectrum",
+    "score_rank",
+    "js_divergence",
+    "head_diversity",
+    "relation_mass",
+    "argmax_mode_fraction",
+    "ablate_heads",
+    "random_attention_pattern",
+    "permutation_pattern",
+    "fit_attention_pattern",
+    "train_and_keep",
+    "mean_curve_accuracy",
+]
+
+
+# --- cost -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HeadCost:
+    """Parameters and FLOPs of one multi-head self-attention layer on ``batch`` sequences of n tokens.
+
+    FLOPs count matrix products only, one multiply-add = 2 FLOPs (what
+    ``torch.utils.flop_counter.FlopCounterMode`` counts); ``softmax_entries`` is the number of
+    attention weights, ``B·H·n²``, which the softmax reads and writes and memory must hold.
+    """
+
+    d_model: int
+    n_heads: int
+    head_dim: int
+    seq_len: int
+    batch: int
+    params: int
+    flops_projections: int  # Q, K, V: 3 · 2·B·n·D·(H·Dh)
+    flops_scores: int  # Q Kᵀ: 2·B·H·n²·Dh
+    flops_mix: int  # weights · V: 2·B·H·n²·Dh
+    flops_out: int  # W_O: 2·B·n·(H·Dh)·D
+    softmax_entries: int  # B·H·n²
+
+    @property
+    def flops(self) -> int:
+        """All matmul FLOPs of one forward pass."""
+        return self.flops_projections + self.flops_scores + self.flops_mix + self.flops_out
+
+    @property
+    def flops_attention(self) -> int:
+        """The O(n²·d) part the note quotes: scores and the weighted sum."""
+        return self.flops_scores + self.flops_mix
+
+    @property
+    def flops_linear(self) -> int:
+        """The O(n·d²) part the note leaves out: the four projections."""
+        return self.flops_projections + self.flops_out
+
+
+def head_cost(d_model: int, n_heads: int, seq_len: int, head_dim: int | None = None, batch: int = 1,
+              bias: bool = True) -> HeadCost:
+    """The cost of ``MultiHeadAttention(d_model, n_heads, head_dim)`` on ``batch`` sequences of ``seq_len``.
+
+    ``head_dim=None`` is the paper's layout ``d_model // n_heads``: params ``4·D² (+ 4·D biases)``
+    and FLOPs ``8·B·n·D² + 4·B·n²·D`` whatever h is. ``head_dim=d_model`` gives full-width heads:
+    every term but the output bias grows h-fold.
+    """
+    check_positive_int("d_model", d_model)
+    check_positive_int("n_heads", n_heads)
+    check_positive_int("seq_len", seq_len)
+    check_positive_int("batch", batch)
+    if head_dim is None:
+        if d_model % n_heads:
+            raise ValueError(
+                f"d_model={d_model} is not divisible by n_heads={n_heads}; choose n_heads that divides "
+                "d_model, or pass head_dim explicitly"
+            )
+        head_dim = d_model // n_heads
+    check_positive_int("head_dim", head_dim)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be a bool, got {type(bias).__name__} {bias!r}")
+    B, H, Dh, D, n = batch, n_heads, head_dim, d_model, seq_len
+    inner = H * Dh
+    return HeadCost(
+        d_model=D, n_heads=H, head_dim=Dh, seq_len=n, batch=B,
+        params=4 * D * inner + ((3 * inner + D) if bias else 0),
+        flops_projections=3 * 2 * B * n * D * inner,
+        flops_scores=2 * B * H * n * n * Dh,
+        flops_mix=2 * B * H * n * n * Dh,
+        flops_out=2 * B * n * inner * D,
+        softmax_entries=B * H * n * n,
+    )
+
+
+def matmul_flops(fn: Callable[[], object]) -> int:
+    """FLOPs of the matrix products run by ``fn()``, counted by ``torch.utils.flop_counter``.
+
+    Deterministic (it counts shapes, not time), so a notebook can print it; used to check
+    :func:`head_cost` against what ``MultiHeadAttention`` really runs.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
+    from torch.utils.flop_counter import FlopCounterMode  # imported here: it is slow to import
+
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        fn()
+    return int(counter.get_total_flops())
+
+
+# --- rank of each head's scores ------------------------------------------------------------------
+
+def head_scores(mha: MultiHeadAttention, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+    """Each head's scores before the softmax, ``(B, H, T, S)``, as ``mha.forward`` computes them.
+
+    For the scaled dot product ``scores_h = X W_Q^h (X W_K^h)ᵀ / √d_k``: a product through a
+    ``d_k``-wide bottleneck, so its rank is at most ``d_k`` (Bhojanapalli et al. 2020).
+    """
+    if not isinstance(mha, MultiHeadAttention):
+        raise TypeError(f"mha must be a transformer_lab.MultiHeadAttention, got {type(mha).__name__}")
+    context = x if context is None else context
+    for name, t in (("x", x), ("context", context)):
+        check_tensor(name, t, ndim=3, floating=True)
+        if t.shape[-1] != mha.d_model:
+            raise ValueError(f"{name} must have shape (B, T, D) with D = {mha.d_model}, got {tuple(t.shape)}")
+    q = mha.split_heads(mha.q_proj(x))  # (B, H, T, Dh)
+    k = mha.split_heads(mha.k_proj(context))  # (B, H, S, Dh)
+    return mha.score(q, k)  # (B, H, T, S)
+
+
+def score_spectrum(scores: torch.Tensor) -> torch.Tensor:
+    """Singular values of each ``(T, S)`` score matrix, largest first: ``(..., min(T, S))``, float64."""
+    check_tensor("scores", scores, floating=True)
+    if scores.dim() < 2:
+        raise ValueError(f"scores must have shape (..., T, S), got shape {tuple(scores.shape)}")
+    return torch.linalg.svdvals(scores.detach().double())  # (..., min(T, S))
+
+
+def score_rank(scores: torch.Tensor) -> torch.Tensor:
+    """Numerical rank of each ``(T, S)`` score matrix: ``(...)``.
+
+    Singular values below ``max(T, S) · eps · σ_max`` count as zero, with ``eps`` of the scores'
+    own dtype: float32 scores carry rounding noise that float64 would count as extra rank.
+    """
+    check_tensor("scores", scores, floating=True)
+    if scores.dim() < 2:
+        raise ValueError(f"scores must have shape (..., T, S), got shape {tuple(scores.shape)}")
+    T, S = scores.shape[-2:]
+    rtol = max(T, S) * torch.finfo(scores.dtype).eps  # rounding of the dtype the scores were computed in
+    return torch.linalg.matrix_rank(scores.detach().double(), rtol=rtol)
+
+
+# --- what the heads attend to ----------------------------------------------------------------------
+
+def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """Jensen-Shannon divergence (nats) between the rows of ``p`` and ``q`` ``(..., S)``: in [0, ln 2]."""
+    check_tensor("p", p, floating=True)
+    check_tensor("q", q, floating=True)
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape (..., S), got {tuple(p.shape)} and {tuple(q.shape)}")
+    m = 0.5 * (p + q)
+
+    def kl(a, b):  # 0·log 0 = 0
+        return (a * (torch.log(a.clamp_min(1e-30)) - torch.log(b.clamp_min(1e-30)))).sum(-1)
+
+    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+
+
+def _check_weights(weights: torch.Tensor, query: int | None) -> torch.Tensor:
+    check_tensor("weights", weights, ndim=4, floating=True)
+    if query is None:
+        return weights
+    if isinstance(query, bool) or not isinstance(query, int):
+        raise TypeError(f"query must be an int (a query position) or None, got {type(query).__name__}")
+    T = weights.shape[2]
+    if not -T <= query < T:
+        raise ValueError(f"query must index one of the T={T} query positions, got {query}")
+    return weights[:, :, query : query + 1 if query != -1 else None, :]  # (B, H, 1, S)
+
+
+def head_diversity(weights: torch.Tensor, query: int | None = None, metric: str = "js") -> dict:
+    """How different the heads' attention patterns are, on the same inputs.
+
+    ``weights (B, H, T, S)`` from one layer. For every pair of heads, the distance between their
+    rows, averaged over the batch and the query positions (only row ``query`` if given):
+    ``metric="js"`` the Jensen-Shannon divergence (nats, 0 = identical, ln 2 ≈ 0.693 = disjoint),
+    ``"cosine"`` one minus the cosine similarity of the rows. Returns ``{"pairwise": (H, H),
+    "mean": mean over pairs i < j}``.
+    """
+    w = _check_weights(weights, query)
+    if metric not in ("js", "cosine"):
+        raise ValueError(f"metric must be 'js' or 'cosine', got {metric!r}")
+    H = w.shape[1]
+    if H < 2:
+        raise ValueError(f"weights must hold at least 2 heads to compare, got H={H}")
+    a, b = w.unsqueeze(2), w.unsqueeze(1)  # (B, H, 1, T, S), (B, 1, H, T, S)
+    if metric == "js":
+        a, b = torch.broadcast_tensors(a, b)
+        d = js_divergence(a, b)  # (B, H, H, T)
+    else:
+        d = 1 - torch.nn.functional.cosine_similarity(a, b, dim=-1, eps=1e-12)  # (B, H, H, T)
+    pairwise = d.mean(dim=(0, 3))  # (H, H)
+    i, j = torch.triu_indices(H, H, offset=1)
+    return {"pairwise": pairwise, "mean": pairwise[i, j].mean().item()}
+
+
+def relation_mass(weights: torch.Tensor, positions: torch.Tensor, query: int = -1) -> torch.Tensor:
+    """Mean attention weight each head puts on a given key: ``(H,)``.
+
+    ``weights (B, H, T, S)``; ``positions (B,)`` the key each sequence's row ``query`` should read
+    (for example the item found by content, or the item one back). 1.0 means the head reads
+    exactly that key, every time.
+    """
+    w = _check_weights(weights, query)  # (B, H, 1, S)
+    check_tensor("positions", positions, ndim=1)
+    if positions.is_floating_point() or positions.dtype == torch.bool:
+        raise TypeError(f"positions must hold integer key positions, got dtype {positions.dtype}")
+    B, S = w.shape[0], w.shape[-1]
+    if positions.shape[0] != B:
+        raise ValueError(f"positions must have shape (B,) = ({B},), got {tuple(positions.shape)}")
+    if positions.numel() and not (0 <= int(positions.min()) and int(positions.max()) < S):
+        raise ValueError(f"positions must lie in [0, S={S}), got values in [{int(positions.min())}, {int(positions.max())}]")
+    idx = positions.view(B, 1, 1, 1).expand(B, w.shape[1], 1, 1)  # (B, H, 1, 1)
+    return w.gather(-1, idx)[:, :, 0, 0].mean(0)  # (H,)
+
+
+def argmax_mode_fraction(weights: torch.Tensor, query: int = -1) -> torch.Tensor:
+    """For each head, how often row ``query`` picks its most common key position: ``(H,)``.
+
+    1.0: the head reads the same position whatever the content, like a convolution kernel with a
+    fixed offset. Near ``1/S``: where it looks moves with the content, which no fixed kernel does.
+    """
+    w = _check_weights(weights, query)  # (B, H, 1, S)
+    top = w[:, :, 0, :].argmax(-1)  # (B, H)
+    mode = top.mode(dim=0).values  # (H,)
+    return (top == mode).float().mean(0)  # (H,)
+
+
+@torch.no_grad()
+def ablate_heads(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> dict:
+    """Switch off one head at a time (``head_mask`` 0) and measure the loss and accuracy.
+
+    Michel et al. 2019 prune heads at test time this way. ``model`` is a
+    :class:`~transformer_lab.model.TinyTransformer`; returns ``{"baseline": {"loss", "accuracy"},
+    "loss": (L, H), "accuracy": (L, H)}``, entry ``[l, h]`` with head h of layer l removed.
+    """
+    cfg = getattr(model, "cfg", None)
+    if cfg is None or not hasattr(cfg, "n_heads"):
+        raise TypeError(f"model must be a transformer_lab.TinyTransformer, got {type(model).__name__}")
+    check_tensor("tokens", tokens, ndim=2)
+    check_tensor("targets", targets, ndim=2)
+    if tokens.shape != targets.shape:
+        raise ValueError(f"tokens and targets must have the same shape (B, T), got {tuple(tokens.shape)} and {tuple(targets.shape)}")
+    was_training = model.training
+    model.eval()
+    L, H = cfg.n_layers, cfg.n_heads
+    loss0, acc0 = loss_and_accuracy(model(tokens), targets)
+    loss, acc = torch.zeros(L, H), torch.zeros(L, H)
+    for layer in range(L):
+        for head in range(H):
+            mask = torch.ones(L, H)
+            mask[layer, head] = 0.0
+            loss[layer, head], acc[layer, head] = loss_and_accuracy(model(tokens, head_mask=mask), targets)
+    model.train(was_training)
+    return {"baseline": {"loss": loss0.item(), "accuracy": acc0.item()}, "loss": loss, "accuracy": acc}
+
+
+# --- the low-rank bottleneck -----------------------------------------------------------------------
+
+def random_attention_pattern(n: int, temperature: float = 1.0, seed: int = 0) -> torch.Tensor:
+    """A generic attention pattern ``(n, n)``: the row softmax of ``√n · O / temperature``, O a random
+    orthogonal matrix.
+
+    The log-pattern has a flat spectrum (all n singular values of ``√n·O`` equal), so no direction
+    can be dropped for free: a head reproduces it exactly only with ``d_k ≥ n - 1`` (one
+    direction is a constant per row, which the softmax ignores), Bhojanapalli et al. 2020.
+    """
+    check_positive_int("n", n, minimum=2)
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    g = make_generator(seed)
+    o, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))  # (n, n) orthogonal
+    return torch.softmax(o * math.sqrt(n) / temperature, dim=-1)  # (n, n)
+
+
+def permutation_pattern(n: int, seed: int = 0) -> torch.Tensor:
+    """Each query reads exactly one key, a random permutation: ``(n, n)`` one-hot rows.
+
+    A hard pattern, but low-rank scores can still put the maximum in the right place.
+    """
+    check_positive_int("n", n, minimum=2)
+    perm = torch.randperm(n, generator=make_generator(seed))
+    return torch.eye(n, dtype=torch.float64)[perm]  # (n, n)
+
+
+def fit_attention_pattern(target: torch.Tensor, d_ks: Sequence[int], d_model: int | None = None, steps: int = 300,
+                          lr: float = 0.05, seed: int = 0) -> dict:
+    """Fit ``softmax(X W_Q (X W_K)ᵀ / √d_k)`` to a target pattern, once for each head width in ``d_ks``.
+
+    ``target (n, n)`` has rows that sum to 1; ``X (n, d_model)`` is a fixed random input
+    (``d_model`` defaults to ``2n``, so X has full row rank and only ``d_k`` limits the scores);
+    ``W_Q, W_K (d_model, d_k)`` are learned with Adam, from the same seed for every ``d_k``. All
+    fits run in one batched loop (each fit's loss and Adam state are its own). Returns
+    ``{"d_k": [..], "kl": [..] mean over rows of KL(target ‖ fit) in nats, "rank": [..] rank of
+    the fitted scores, "fitted": (K, n, n)}``. Below ``d_k = n - 1`` a generic target cannot be
+    reached: the low-rank bottleneck of Bhojanapalli et al. 2020.
+    """
+    check_tensor("target", target, ndim=2, floating=True)
+    n = target.shape[0]
+    if target.shape != (n, n) or n < 2:
+        raise ValueError(f"target must be a square (n, n) pattern with n >= 2, got shape {tuple(target.shape)}")
+    if (target < 0).any() or not torch.allclose(target.sum(-1), torch.ones(n, dtype=target.dtype), atol=1e-5):
+        raise ValueError("target must hold attention weights: entries >= 0 and every row summing to 1")
+    if isinstance(d_ks, int) or not d_ks:
+        raise TypeError(f"d_ks must be a non-empty sequence of head widths, e.g. [1, 2, 4], got {d_ks!r}")
+    d_ks = [check_positive_int("d_k", d) for d in d_ks]
+    d_model = 2 * n if d_model is None else check_positive_int("d_model", d_model)
+    check_positive_int("steps", steps)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+        raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    K, d_max = len(d_ks), max(d_ks)
+    g = make_generator(seed)
+    p = target.detach().double()  # (n, n)
+    x = torch.randn(n, d_model, generator=g, dtype=torch.float64)  # (n, D)
+    w0_q = torch.randn(d_model, d_max, generator=g, dtype=torch.float64) / math.sqrt(d_model)  # (D, d_max)
+    w0_k = torch.randn(d_model, d_max, generator=g, dtype=torch.float64) / math.sqrt(d_model)  # (D, d_max)
+    keep = (torch.arange(d_max)[None, :] < torch.tensor(d_ks)[:, None]).double()[:, None, :]  # (K, 1, d_max)
+    w_q = (w0_q.expand(K, -1, -1) * keep).clone().requires_grad_(True)  # (K, D, d_max), columns >= d_k stay 0
+    w_k = (w0_k.expand(K, -1, -1) * keep).clone().requires_grad_(True)  # (K, D, d_max)
+    scale = torch.tensor([1 / math.sqrt(d) for d in d_ks], dtype=torch.float64)[:, None, None]  # (K, 1, 1)
+    opt = torch.optim.Adam([w_q, w_k], lr=lr)
+    entropy = -(p * torch.log(p.clamp_min(1e-300))).sum(-1)  # (n,), a constant
+
+    def scores():
+        return (x @ (w_q * keep)) @ (x @ (w_k * keep)).transpose(1, 2) * scale  # (K, n, Dh) @ (K, Dh, n) -> (K, n, n)
+
+    for _ in range(steps):
+        loss = -(p * torch.log_softmax(scores(), dim=-1)).sum(-1).mean(-1).sum()  # Σ_k cross-entropy_k
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        s = scores()  # (K, n, n)
+        log_fit = torch.log_softmax(s, dim=-1)
+        kl = (-(p * log_fit).sum(-1) - entropy).mean(-1).clamp_min(0.0)  # (K,)
+    return {"d_k": d_ks, "kl": kl.tolist(), "rank": torch.linalg.matrix_rank(s).tolist(), "fitted": log_fit.exp()}
+
+
+# --- training several layouts ----------------------------------------------------------------------
+
+def train_and_keep(configs: dict, task: Task, seeds: tuple[int, ...] = (0, 1),
+                   cfg: TrainConfig | None = None) -> tuple[dict[str, list[History]], dict[str, list[nn.Module]]]:
+    """Like :func:`~transformer_lab.train.train_many`, but also returns the trained models.
+
+    Seed s builds the model with ``build_model(config, s)`` and draws the data with
+    ``TrainConfig.seed = s``. Returns ``({label: [History per seed]}, {label: [model per seed]})``,
+    so a notebook can look inside the models it trained (attention maps, head ablation).
+    """
+    from .model import build_model
+
+    if not isinstance(configs, dict) or not configs:
+        raise ValueError(f"configs must be a non-empty dict {{label: ModelConfig}}, got {configs!r}")
+    if not seeds:
+        raise ValueError("seeds must name at least one seed, got ()")
+    cfg = cfg or TrainConfig()
+    runs: dict[str, list[History]] = {}
+    models: dict[str, list[nn.Module]] = {}
+    for label, model_cfg in configs.items():
+        runs[label], models[label] = [], []
+        for s in seeds:
+            model = build_model(model_cfg, s)
+            runs[label].append(train(model, task, replace(cfg, seed=s)))
+            models[label].append(model.eval())
+    return runs, models
+
+
+def mean_curve_accuracy(histories: list[History]) -> float:
+    """Mean over seeds of the mean evaluation accuracy over training: the area under the learning
+    curve, which ranks layouts by how fast they learn, not only where they end."""
+    if not histories:
+        raise ValueError("histories must hold at least one History, got []")
+    return sum(sum(h.eval_accuracy) / len(h.eval_accuracy) for h in histories) / len(histories)

@@ -1,0 +1,222 @@
+"""Explorers of the head layout: what each head of a trained model reads (notebook 01), and what a
+layout costs and how much rank each head keeps (notebook 05)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import ipywidgets as W
+import torch
+
+from .. import heads, plots
+from ..attention import MultiHeadAttention
+from .._checks import check_positive_int, check_tensor
+from ..tasks import IGNORE
+from .base import Explorer
+
+__all__ = ["HeadPatternExplorer", "HeadCostExplorer"]
+
+
+class HeadPatternExplorer(Explorer):
+    """Notebook 01: each head's attention map in trained toy models, and what removing it costs.
+
+    ``models`` maps a label to a trained :class:`~transformer_lab.model.TinyTransformer` (all with
+    the same number of layers and the same ``task``); ``examples = (tokens, targets)``, each
+    ``(N, T)``, are the inputs to browse; ``eval_batch = (tokens, targets)`` is where the ablation
+    and the mean attention per head are measured. Everything is computed once here (one forward
+    pass per model and input set, one per ablated head); a control change only indexes those cached
+    arrays, so an update is a few ms.
+    Uses ``task.token_labels`` and ``task.relation_positions`` when the task has them.
+    """
+
+    def __init__(self, models: Mapping[str, torch.nn.Module], task, examples: tuple[torch.Tensor, torch.Tensor],
+                 eval_batch: tuple[torch.Tensor, torch.Tensor], model: str | None = None, head: int = 0,
+                 layer: int = 0, example: int = 0):
+        if not isinstance(models, Mapping) or not models:
+            raise ValueError(f"models must be a non-empty dict {{label: TinyTransformer}}, got {models!r}")
+        for label, m in models.items():
+            if not hasattr(getattr(m, "cfg", None), "n_heads"):
+                raise TypeError(f"models[{label!r}] must be a transformer_lab.TinyTransformer, got {type(m).__name__}")
+        n_layers = {m.cfg.n_layers for m in models.values()}
+        if len(n_layers) != 1:
+            raise ValueError(f"models must all have the same number of layers, got {sorted(n_layers)}")
+        self.n_layers = n_layers.pop()
+        tokens, targets = examples
+        check_tensor("examples[0] (tokens)", tokens, ndim=2)
+        check_tensor("examples[1] (targets)", targets, ndim=2)
+        if tokens.is_floating_point() or tokens.shape != targets.shape:
+            raise ValueError(f"examples must be (tokens, targets), two integer (N, T) tensors, got shapes "
+                             f"{tuple(tokens.shape)} ({tokens.dtype}) and {tuple(targets.shape)}")
+        model = next(iter(models)) if model is None else model
+        if model not in models:
+            raise ValueError(f"model must be one of {list(models)}, got {model!r}")
+        if isinstance(head, bool) or not isinstance(head, int) or not 0 <= head < models[model].cfg.n_heads:
+            raise ValueError(f"head must be an int in [0, {models[model].cfg.n_heads}) for model {model!r}, got {head!r}")
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.n_layers:
+            raise ValueError(f"layer must be an int in [0, {self.n_layers}), got {layer!r}")
+        if isinstance(example, bool) or not isinstance(example, int) or not 0 <= example < tokens.shape[0]:
+            raise ValueError(f"example must be an int in [0, {tokens.shape[0]}), got {example!r}")
+        self.models, self.task, self.tokens = dict(models), task, tokens
+        self.labels = [self._labels(row) for row in tokens]
+        relations = getattr(task, "relation_positions", None)
+        self.relations = {k: v.tolist() for k, v in relations(tokens).items()} if relations else None
+        eval_tokens, eval_targets = eval_batch
+        eval_relations = relations(eval_tokens) if relations else None
+        scored = targets != IGNORE  # (N, T)
+        self.weights, self.ablation, self.mass, self.correct = {}, {}, {}, {}
+        with torch.no_grad():
+            for label, m in self.models.items():
+                m.eval()
+                logits, cache = m(tokens, return_cache=True)  # (N, T, C)
+                self.weights[label] = [cache[f"blocks.{i}.attn.weights"].numpy() for i in range(self.n_layers)]
+                self.correct[label] = ((logits.argmax(-1) == targets) | ~scored).all(-1).tolist()  # (N,)
+                self.ablation[label] = heads.ablate_heads(m, eval_tokens, eval_targets)
+                if eval_relations is not None:
+                    _, eval_cache = m(eval_tokens, return_cache=True)
+                    self.mass[label] = [
+                        {name: heads.relation_mass(eval_cache[f"blocks.{i}.attn.weights"], pos).tolist()
+                         for name, pos in eval_relations.items()}
+                        for i in range(self.n_layers)
+                    ]
+        self.max_heads = max(m.cfg.n_heads for m in self.models.values())
+        chance = 1.0 / task.n_out if hasattr(task, "n_out") else None
+        fig, self.artists = plots.head_pattern_figure(tokens.shape[1], self.max_heads, chance)
+        options = [(f"{label} · head {i}", (label, i)) for label, m in self.models.items() for i in range(m.cfg.n_heads)]
+        controls = {
+            "head": W.Dropdown(options=options, value=(model, head), description="head"),
+            "layer": W.Dropdown(options=list(range(self.n_layers)), value=layer, description="layer"),
+            "example": W.IntSlider(value=example, min=0, max=tokens.shape[0] - 1, description="input"),
+        }
+        animated = plots.animated_artists(self.artists)
+        super().__init__(controls, fig, animated)
+        self.renderer = plots.KeyedBlitRenderer(fig, animated)  # one background per input: its tokens label the axes
+        self.update()
+
+    def update(self, change=None) -> None:
+        example = self.controls["example"].value
+        self.renderer.use(example, prepare=lambda: plots.set_token_labels(self.fig, self.labels[example]))
+        super().update(change)
+
+    def _labels(self, row: torch.Tensor) -> list[str]:
+        label = getattr(self.task, "token_labels", None)
+        return label(row) if label else [str(t) for t in row.tolist()]
+
+    def compute(self, head: tuple[str, int], layer: int, example: int) -> dict:
+        label, h = head
+        n_heads = self.models[label].cfg.n_heads
+        w = self.weights[label][layer][example, h]  # (T, T)
+        found = self.relations["found"][example] if self.relations and "found" in self.relations else None
+        previous = self.relations["previous"][example] if self.relations and "previous" in self.relations else None
+        ab = self.ablation[label]
+        state = {
+            "model": label, "head": h, "n_heads": n_heads, "layer": layer, "example": example, "weights": w,
+            "labels": self.labels[example], "found": found, "previous": previous,
+            "ablated": ab["accuracy"][layer].tolist(), "baseline": ab["baseline"]["accuracy"],
+            "correct": self.correct[label][example],
+            "row_found": float(w[-1, found]) if found is not None else None,
+            "row_previous": float(w[-1, previous]) if previous is not None else None,
+        }
+        if label in self.mass:
+            state["mass"] = {name: values[h] for name, values in self.mass[label][layer].items()}
+        return state
+
+    def draw(self, state: dict) -> None:
+        plots.update_head_pattern(self.artists, state["weights"], state["found"], state["previous"],
+                                  state["ablated"], state["baseline"], state["head"])
+
+    def readout_html(self, state: dict) -> str:
+        labels, parts = state["labels"], []
+        if state["found"] is not None:
+            parts.append(
+                f"On this input the query row ({labels[-1]}) puts <b>{state['row_found']:.2f}</b> on "
+                f"{labels[state['found']]} (found by content) and <b>{state['row_previous']:.2f}</b> on "
+                f"{labels[state['previous']]} (one back); the model's answer is "
+                f"{'right' if state['correct'] else 'wrong'}."
+            )
+        if "mass" in state:
+            parts.append("Over the test batch this head puts " + ", ".join(
+                f"{v:.2f} on the {name} item" for name, v in state["mass"].items()) + ".")
+        parts.append(f"Without it: accuracy <b>{state['ablated'][state['head']]:.2f}</b> "
+                     f"(all heads: {state['baseline']:.2f}).")
+        return (f"<b>{state['model']} · head {state['head']}</b> (layer {state['layer']}, input {state['example']}): "
+                + " ".join(parts))
+
+
+class HeadCostExplorer(Explorer):
+    """Notebook 05: slide the number of heads h at fixed ``d_model``; see the cost and each head's rank.
+
+    Left: parameters, matmul FLOPs and attention weights relative to one head, for d_k = d_model/h
+    and for full-width heads (d_k = d_model), from :func:`transformer_lab.heads.head_cost`. Right:
+    the singular values of each head's ``(n, n)`` score matrix for a random layer (seeded) on a
+    random input of ``seq_len`` tokens: at most ``min(d_k, n)`` are non-zero (Bhojanapalli et al.
+    2020). All spectra are computed once in float64; an update only moves artists.
+    """
+
+    def __init__(self, d_model: int = 32, seq_len: int = 16, n_heads: int = 4, full_width: bool = False, seed: int = 0):
+        check_positive_int("d_model", d_model, minimum=2)
+        check_positive_int("seq_len", seq_len, minimum=2)
+        self.hs = tuple(h for h in range(1, d_model // 2 + 1) if d_model % h == 0)
+        if n_heads not in self.hs:
+            raise ValueError(f"n_heads must divide d_model={d_model} and be at most d_model/2: one of {self.hs}, got {n_heads!r}")
+        if not isinstance(full_width, bool):
+            raise TypeError(f"full_width must be a bool, got {type(full_width).__name__} {full_width!r}")
+        self.d_model, self.seq_len, self.seed = d_model, seq_len, seed
+        self.costs = {(h, full): heads.head_cost(d_model, h, seq_len, d_model if full else None)
+                      for h in self.hs for full in (False, True)}
+        base = self.costs[(1, False)]
+        self.curves = {
+            "params, d_k = d_model/h": [self.costs[(h, False)].params / base.params for h in self.hs],
+            "matmul FLOPs, d_k = d_model/h": [self.costs[(h, False)].flops / base.flops for h in self.hs],
+            "params, full-width heads": [self.costs[(h, True)].params / base.params for h in self.hs],
+            "matmul FLOPs, full-width heads": [self.costs[(h, True)].flops / base.flops for h in self.hs],
+            "attention weights h·n² (both)": [self.costs[(h, False)].softmax_entries / base.softmax_entries for h in self.hs],
+        }
+        g = torch.Generator().manual_seed(seed)
+        x = torch.randn(1, seq_len, d_model, generator=g, dtype=torch.float64)  # (1, n, D)
+        self.spectra, self.ranks = {}, {}
+        for h in self.hs:
+            for full in (False, True):
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(seed)
+                    mha = MultiHeadAttention(d_model, h, d_model if full else None).double()
+                with torch.no_grad():
+                    scores = heads.head_scores(mha, x)[0]  # (H, n, n)
+                sv = heads.score_spectrum(scores)  # (H, n)
+                self.spectra[(h, full)] = (sv / sv[:, :1]).numpy()
+                self.ranks[(h, full)] = heads.score_rank(scores).tolist()
+        fig, self.artists = plots.head_cost_figure(self.hs, self.curves, seq_len, max(self.hs))
+        controls = {
+            "n_heads": W.SelectionSlider(options=self.hs, value=n_heads, description="heads h"),
+            "full_width": W.Checkbox(value=full_width, description="full-width heads (d_k = d_model)"),
+        }
+        animated = plots.animated_artists(self.artists)
+        super().__init__(controls, fig, animated)
+        self.renderer = plots.KeyedBlitRenderer(fig, animated)  # no keys: a blit renderer with an RGB PNG
+        self.update()
+
+    def compute(self, n_heads: int, full_width: bool) -> dict:
+        cost = self.costs[(n_heads, full_width)]
+        base = self.costs[(1, False)]
+        return {
+            "n_heads": n_heads, "full_width": full_width, "d_k": cost.head_dim, "cost": cost,
+            "other": self.costs[(n_heads, not full_width)],
+            "flops_ratio": cost.flops / base.flops, "params_ratio": cost.params / base.params,
+            "spectra": self.spectra[(n_heads, full_width)], "ranks": self.ranks[(n_heads, full_width)],
+        }
+
+    def draw(self, state: dict) -> None:
+        h = state["n_heads"]
+        plots.update_head_cost(self.artists, ([h, h], [state["params_ratio"], state["flops_ratio"]]),
+                               state["spectra"], state["d_k"])
+
+    def readout_html(self, state: dict) -> str:
+        c, o = state["cost"], state["other"]
+        ranks = ", ".join(str(r) for r in state["ranks"][:16]) + (" …" if len(state["ranks"]) > 16 else "")
+        other = "full-width heads" if not state["full_width"] else "heads of d_k = d_model/h"
+        return (
+            f"<b>h = {c.n_heads}, d_k = {c.head_dim}</b> (d_model = {c.d_model}, n = {c.seq_len}): "
+            f"{c.params:,} parameters, {c.flops:,} matmul FLOPs, {c.softmax_entries:,} attention weights. "
+            f"The same h with {other}: {o.params:,} parameters, {o.flops:,} FLOPs. "
+            f"Rank of each head's {c.seq_len}×{c.seq_len} score matrix: {ranks} "
+            f"(at most min(d_k, n) = {min(c.head_dim, c.seq_len)})."
+        )
