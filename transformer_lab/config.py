@@ -32,6 +32,7 @@ class ModelConfig:
     embed_init: Literal["normal", "xavier", "scaled_normal"] = "normal"  # N(0,1) is nn.Embedding's default (notebook 06)
     embed_scale: bool = False  # multiply token embeddings by √d_model (notebook 06)
     tie_weights: bool = False  # output layer reuses the embedding matrix (Press & Wolf 2017)
+    mask_self: bool = False  # forbid attending to oneself, as Reformer does with shared QK (notebook 02)
 
     def __post_init__(self):
         for name in ("vocab_size", "d_model", "n_heads", "n_layers", "max_len"):
@@ -62,6 +63,9 @@ class ModelConfig:
             raise ValueError(
                 f"ModelConfig.tie_weights needs n_out == vocab_size, got n_out={self.n_out}, vocab_size={self.vocab_size}"
             )
+
+        if not isinstance(self.mask_self, bool):
+            raise TypeError(f"ModelConfig.mask_self must be a bool, got {self.mask_self!r}")
 
     @property
     def output_size(self) -> int:

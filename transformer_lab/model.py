@@ -101,6 +101,8 @@ class TinyTransformer(nn.Module):
                 f"got {tuple(head_mask.shape)}"
             )
         mask = causal_mask(T, device=tokens.device) if self.cfg.causal else None  # (T, T)
+        if self.cfg.mask_self:  # Reformer: no attention to self; a row left with no key gives zeros
+            mask = combine_masks(mask, ~torch.eye(T, dtype=torch.bool, device=tokens.device))  # (T, T)
         if key_mask is not None:
             check_tensor("key_mask", key_mask)
             if key_mask.shape != (B, T):

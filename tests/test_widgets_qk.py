@@ -1,0 +1,158 @@
+"""The symmetric-QK explorer (notebook 02) without a browser: each control changes the plotted data."""
+
+import statistics
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+
+from transformer_lab import plots, qk  # noqa: E402
+from transformer_lab.widgets import SymmetricQKExplorer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets():
+    yield
+    ipywidgets.Widget.close_all()
+
+
+def _image(explorer, name):
+    return np.asarray(explorer.artists[name].get_array(), dtype=float)
+
+
+def _bar_heights(explorer):
+    return np.array([seg[1][1] for seg in explorer.artists["bars"].get_segments()])
+
+
+def test_starts_rendered_with_the_state_of_its_controls():
+    e = SymmetricQKExplorer()
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    assert e.values == {"tied": True, "mask_self": False, "d_k": 4, "inputs": "equal norms"}
+    assert e.state["score_asymmetry"] < 1e-6
+    assert "tied W_Q = W_K, d_k=4" in e.readout.value
+    s = _image(e, "scores")
+    np.testing.assert_allclose(s, s.T, atol=1e-6)  # the plotted scores are symmetric
+    assert np.abs(s).max() == pytest.approx(1.0)  # divided by max|S|
+
+
+def test_untying_makes_the_scores_asymmetric_and_indefinite():
+    e = SymmetricQKExplorer(tied=True, d_k=4)
+    png = e.image.value
+    assert e.state["n_negative"] == 0 and (_bar_heights(e) > -1e-4).all()
+    e.controls["tied"].value = False
+    assert e.state["tied"] is False
+    assert e.state["score_asymmetry"] > 0.5
+    s = _image(e, "scores")
+    assert np.abs(s - s.T).max() > 0.1
+    assert e.state["n_negative"] >= 1 and (_bar_heights(e) < -1e-4).any()
+    red = matplotlib.colors.to_rgba("C3")
+    assert any(np.allclose(c, red) for c in e.artists["bars"].get_colors())  # negative eigenvalues in red
+    assert e.image.value != png
+
+
+def test_weights_are_not_symmetric_even_when_the_scores_are():
+    e = SymmetricQKExplorer(tied=True, d_k=8)
+    assert e.state["score_asymmetry"] < 1e-6
+    assert e.state["weight_asymmetry"] > 0.05
+    w = _image(e, "weights")
+    np.testing.assert_allclose(w.sum(1), np.ones(e.T), atol=1e-5)  # rows sum to 1
+
+
+def test_d_k_slider_sets_the_rank_and_moves_the_eigenvalues():
+    e = SymmetricQKExplorer(tied=True, d_k=1)
+    assert e.state["rank"] == 1
+    heights_1 = _bar_heights(e).copy()
+    for d_k in (2, 4, 8, 16, 64):
+        e.controls["d_k"].value = d_k
+        assert e.state["d_k"] == d_k
+        assert e.state["rank"] == min(d_k, e.T)  # tied: rank(X W Wᵀ Xᵀ) = min(d_k, T) for generic X
+    assert not np.allclose(heights_1, _bar_heights(e))
+    assert _bar_heights(e).max() == pytest.approx(1.0)
+
+
+def test_d_k_raises_the_self_argmax_rate_of_tied_scores():
+    e = SymmetricQKExplorer(tied=True, d_k=1)
+    low = e.state["self_argmax_rate"]
+    e.controls["d_k"].value = 64
+    assert e.state["self_argmax_rate"] > low  # in 1-D, q_i q_j is largest at the extreme q_j, rarely at i
+    e.controls["tied"].value = False
+    assert e.state["self_argmax_rate"] < 0.5
+
+
+def test_mask_self_marks_the_diagonal_masked_and_zeroes_its_weights():
+    e = SymmetricQKExplorer(mask_self=False)
+    assert not any(m.get_visible() for m in e.artists["masked"])
+    assert np.diag(_image(e, "weights")).min() > 0
+    e.controls["mask_self"].value = True
+    assert all(m.get_visible() for m in e.artists["masked"])
+    w = _image(e, "weights")
+    assert (np.diag(w) == 0).all()
+    top_cols = e.artists["top_w"].get_xdata()
+    assert (np.asarray(top_cols) != np.arange(e.T)).all()  # no row's top weight is itself
+    assert "attention to self masked" in e.readout.value
+
+
+def test_inputs_dropdown_changes_the_tokens():
+    e = SymmetricQKExplorer(inputs="equal norms", d_k=4)
+    before = _image(e, "scores").copy()
+    for kind in ("spread norms", "positions"):
+        e.controls["inputs"].value = kind
+        assert e.state["inputs"] == kind
+        expected = qk.qk_scores(qk.qk_inputs(kind, e.T, e.D, e.seed), e.w_q[:, :4])
+        torch.testing.assert_close(e.state["scores"], expected)
+        assert not np.allclose(before, _image(e, "scores"))
+
+
+def test_explorer_text_repr_is_short_and_stable():
+    e = SymmetricQKExplorer()
+    bundle = e._repr_mimebundle_()
+    assert bundle["text/plain"] == "SymmetricQKExplorer(tied=True, mask_self=False, d_k=4, inputs='equal norms')"
+
+
+def test_update_is_fast():
+    """The budget: at most 30 ms per update in the kernel (median over repeated updates)."""
+    e = SymmetricQKExplorer()
+    times = []
+    for i in range(21):
+        e.set(d_k=e.D_KS[i % len(e.D_KS)])
+        times.append(e.last_update_seconds)
+        e.set(tied=bool(i % 2))
+        times.append(e.last_update_seconds)
+        e.set(mask_self=bool(i % 3 == 0))
+        times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_blitting_matches_a_full_draw():
+    e = SymmetricQKExplorer(tied=True, d_k=4)
+    e.set(tied=False, d_k=16, mask_self=True, inputs="spread norms")
+    fig, artists = plots.qk_explorer_figure(e.T)
+    st = e.state
+    plots.update_qk_explorer(artists, st["scores"], st["weights"], st["eigenvalues"], st["mask_self"])
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba())
+    blitted = np.asarray(e.fig.canvas.buffer_rgba())
+    assert full.shape == blitted.shape
+    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
+    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    ({"d_k": 3}, ValueError, r"d_k must be one of \(1, 2, 4, 8, 16, 32, 64\), got 3"),
+    ({"inputs": "words"}, ValueError, r"inputs must be one of .*got 'words'"),
+    ({"tied": "yes"}, TypeError, r"tied must be a bool, got 'yes'"),
+    ({"mask_self": 1}, TypeError, r"mask_self must be a bool, got 1"),
+])
+def test_bad_arguments_are_refused(kw, exc, match):
+    with pytest.raises(exc, match=match):
+        SymmetricQKExplorer(**kw)
+
+
+def test_figure_refuses_a_bad_size():
+    with pytest.raises(ValueError, match=r"T must be an int >= 2 \(tokens\), got 1"):
+        plots.qk_explorer_figure(1)

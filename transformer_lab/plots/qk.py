@@ -1,0 +1,86 @@
+"""The symmetric-QK explorer's figure (notebook 02): scores, attention weights, eigenvalues."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
+
+from .base import KEY_LABEL, QUERY_LABEL, _as_array, new_figure
+
+__all__ = ["qk_explorer_figure", "update_qk_explorer"]
+
+
+def qk_explorer_figure(T: int):
+    """Three panels for ``T`` tokens: the scores ``S / max|S|`` (rows = queries, columns = keys) with
+    each row's top key circled; the attention weights after the row softmax, each row's top key
+    circled, masked cells grey and crossed out; the eigenvalues of ``(S + Sᵀ)/2`` divided by the largest ``|λ|``.
+
+    Every axis limit and colour scale is fixed (scores in [-1, 1], weights in [0, 1], eigenvalues
+    in [-1.1, 1.1]), so only the data artists move. Returns ``(fig, artists)``;
+    :func:`update_qk_explorer` moves the artists in place.
+    """
+    if isinstance(T, bool) or not isinstance(T, int) or T < 2:
+        raise ValueError(f"T must be an int >= 2 (tokens), got {T!r}")
+    fig = new_figure(10.2, 3.3, dpi=72)
+    ax_s, ax_w, ax_e = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.9]})
+    zeros = np.zeros((T, T))
+    im_s = ax_s.imshow(zeros, cmap="RdBu_r", norm=Normalize(-1, 1), interpolation="nearest")
+    im_w = ax_w.imshow(zeros, cmap="viridis", norm=Normalize(0, 1), interpolation="nearest")
+    fig.colorbar(im_s, ax=ax_s, shrink=0.8)
+    fig.colorbar(im_w, ax=ax_w, shrink=0.8)
+    (top,) = ax_s.plot([], [], "o", ms=9, mfc="none", mec="black", mew=1.5, label="row's top score")
+    (top_w,) = ax_w.plot([], [], "o", ms=9, mfc="none", mec="red", mew=1.5, label="row's top weight")
+    # Masked cells (the diagonal, when attention to self is masked): a grey square crossed out. Two
+    # marker lines rather than hatched patches: hatching costs ~10 ms per frame, markers almost nothing.
+    cell = 150 / T  # marker size in points: about one cell of the 10-by-10 default
+    diag = np.arange(T)
+    (masked_bg,) = ax_w.plot(diag, diag, "s", ms=cell, mfc="lightgrey", mec="grey", mew=0.5, visible=False)
+    (masked_x,) = ax_w.plot(diag, diag, "x", ms=0.7 * cell, mec="grey", mew=1.0, visible=False)
+    for ax in (ax_s, ax_w):
+        ax.set_xticks(range(T))
+        ax.set_yticks(range(T))
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel(KEY_LABEL, fontsize=8)
+        ax.set_ylabel(QUERY_LABEL, fontsize=8)
+    ax_s.set_title("scores S / max|S|", fontsize=9)
+    ax_w.set_title("attention weights A = softmax(S) by row", fontsize=9)
+    masked_key = Line2D([], [], marker="s", ls="", ms=10, mfc="lightgrey", mec="grey", label="masked (self)")
+    fig.legend(handles=[top, top_w, masked_key],
+               loc="outside upper center", ncols=3, fontsize=8, frameon=False)
+    bars = ax_e.vlines(np.arange(T), 0, np.zeros(T), colors="C0", lw=9)  # one artist for T bars
+    zero = ax_e.axhline(0, color="black", lw=0.8)
+    ax_e.set_ylim(-1.1, 1.1)
+    ax_e.set_xlim(-0.6, T - 0.4)
+    ax_e.set_xticks(range(T))
+    ax_e.tick_params(labelsize=7)
+    ax_e.set_xlabel("eigenvalue index (largest first)", fontsize=8)
+    ax_e.set_ylabel("λ / max|λ|", fontsize=8)
+    ax_e.set_title("eigenvalues of (S + Sᵀ)/2 (of S if tied)", fontsize=9)
+    # In drawing order (the blitting renderer draws them in this order over the background); the
+    # heatmaps' spines and the zero line go last, as in a full draw, so the moving images do not hide them.
+    overlay = [zero, *ax_s.spines.values(), *ax_w.spines.values()]
+    return fig, {"scores": im_s, "weights": im_w, "masked": [masked_bg, masked_x], "top": top, "top_w": top_w,
+                 "bars": bars, "overlay": overlay}
+
+
+def update_qk_explorer(artists: Mapping[str, object], scores, weights, eigenvalues, masked_self: bool) -> None:
+    """Move the explorer's artists to a new state (no new artists, no change of limits)."""
+    s = _as_array(scores)
+    w = _as_array(weights)
+    lam = _as_array(eigenvalues)
+    peak = float(np.abs(s).max()) or 1.0
+    artists["scores"].set_data(s / peak)
+    artists["weights"].set_data(w)
+    T = s.shape[0]
+    rows = np.arange(T)
+    artists["top"].set_data(s.argmax(axis=1), rows)  # x = key (column), y = query (row)
+    artists["top_w"].set_data(w.argmax(axis=1), rows)
+    for marker in artists["masked"]:
+        marker.set_visible(bool(masked_self))
+    heights = lam / (float(np.abs(lam).max()) or 1.0)  # (T,)
+    artists["bars"].set_segments([[(i, 0.0), (i, h)] for i, h in enumerate(heights)])
+    artists["bars"].set_colors(["C3" if h < -1e-4 else "C0" for h in heights])  # red: negative, not PSD
+
