@@ -1,0 +1,172 @@
+"""Notebook 08's explorer without a browser: each control changes the plotted data as expected."""
+
+import math
+import statistics
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+
+import transformer_lab as tl  # noqa: E402
+from transformer_lab import plots  # noqa: E402
+from transformer_lab.positional import alibi_slopes  # noqa: E402
+from transformer_lab.widgets import PositionalSchemeExplorer  # noqa: E402
+
+LABELS = list(plots.DECAY_LINES)
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets():
+    yield
+    ipywidgets.Widget.close_all()
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    e = PositionalSchemeExplorer(scheme="alibi", head=0, causal=True, base=10000, T=12)
+    yield e
+    e.close()
+
+
+def _image(e, key):
+    return np.ma.getdata(e.artists[key].get_array()).astype(float)
+
+
+def test_starts_rendered_with_the_default_state(explorer):
+    e = explorer
+    e.set(scheme="alibi", head=0, causal=True, base=10000)
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    assert "alibi" in e.readout.value and "0 parameters" in e.readout.value and "invariant: yes" in e.readout.value
+    assert e.artists["title_scores"].get_text() == "alibi, head 0, slope m = 1/2"
+    bundle = e._repr_mimebundle_()
+    assert bundle["text/plain"] == "PositionalSchemeExplorer(scheme='alibi', head=0, causal=True, base=10000)"
+
+
+def test_alibi_pattern_is_the_bias_and_the_head_slider_changes_the_slope(explorer):
+    e = explorer
+    e.set(scheme="alibi", causal=False, head=0)
+    p0 = e.state["pattern"]
+    steps0 = (p0[6, 6] - p0[6, :6]).tolist()  # score drop with distance 6 … 1 from query 6
+    assert steps0 == pytest.approx([0.5 * d for d in range(6, 0, -1)], rel=1e-5)
+    e.set(head=3)
+    p3 = e.state["pattern"]
+    assert (p3[6, 6] - p3[6, 0]).item() == pytest.approx(6 * alibi_slopes(8)[3].item(), rel=1e-5)
+    assert e.state["slope"] == pytest.approx(1 / 16)
+    assert not np.allclose(_image(e, "scores"), 0)
+    assert "head 3" in e.artists["title_scores"].get_text()
+
+
+def test_causal_checkbox_masks_the_future(explorer):
+    e = explorer
+    e.set(scheme="alibi", head=0, causal=True)
+    w = e.state["weights"]
+    assert torch.triu(w, diagonal=1).abs().max() == 0
+    torch.testing.assert_close(w.sum(-1), torch.ones(12))
+    assert e.artists["hatch_scores"].get_visible() and e.artists["hatch_weights"].get_visible()
+    assert torch.isnan(e.state["display"][0, 5])  # masked cells are not coloured
+    assert np.ma.getmaskarray(e.artists["scores"].get_array())[0, 5]
+    e.set(causal=False)
+    assert e.state["weights"][0, 5] > 0
+    assert not e.artists["hatch_scores"].get_visible()
+    assert np.nanmax(np.abs(e.state["display"].numpy())) == pytest.approx(1.0)
+
+
+def test_scheme_dropdown_changes_the_pattern(explorer):
+    e = explorer
+    e.set(causal=False, head=0)
+    patterns = {}
+    for name in tl.POSITIONAL_SCHEMES:
+        e.set(scheme=name)
+        patterns[name] = e.state["pattern"].clone()
+        assert e.state["family"] == tl.pe_analysis.scheme_family(e.schemes[name])
+    # offset-only schemes give Toeplitz patterns; absolute ones do not
+    for name in ("none", "shaw", "t5", "rope", "alibi"):
+        p = patterns[name]
+        torch.testing.assert_close(p[1:, 1:], p[:-1, :-1], atol=1e-5, rtol=0)
+    for name in ("normalized", "index", "sinusoidal"):
+        p = patterns[name]
+        assert (p[1:, 1:] - p[:-1, :-1]).abs().max() > 1e-3, name
+    assert patterns["index"].abs().max() > 10 * patterns["normalized"].abs().max()
+    assert not torch.allclose(patterns["rope"], patterns["alibi"])
+
+
+def test_base_slider_moves_the_decay_curves_and_the_rope_pattern(explorer):
+    e = explorer
+    e.set(scheme="rope", base=10000, causal=False)
+    aligned_1e4 = e.artists["decay"][0].get_ydata().copy()
+    pattern_1e4 = e.state["pattern"].clone()
+    assert aligned_1e4[0] == pytest.approx(1.0)
+    e.set(base=100)
+    aligned_100 = e.artists["decay"][0].get_ydata()
+    assert not np.allclose(aligned_100, aligned_1e4)
+    assert not torch.allclose(e.state["pattern"], pattern_1e4)
+    assert "base 100" in e.readout.value
+    # a smaller base rotates faster: the aligned score falls sooner
+    assert aligned_100[1:20].mean() < aligned_1e4[1:20].mean()
+
+
+def test_decay_panel_aligned_vs_random(explorer):
+    decay = explorer.decay_curves(10000)
+    assert decay[LABELS[0]][0].item() == pytest.approx(1.0)
+    assert decay[LABELS[0]][200:].mean() < 0.6  # aligned q = k: decays
+    assert decay[LABELS[2]].abs().max() < 0.03  # random q, k: zero on average (Barbero et al. 2024)
+    assert decay[LABELS[1]][0].item() == pytest.approx(1.0) and decay[LABELS[1]][-1] < 0.5
+    for line, label in zip(explorer.artists["decay"], LABELS):
+        assert line.get_label() == label
+
+
+def test_trained_schemes_can_be_passed_in():
+    t5 = tl.T5RelativeBias(8)
+    with torch.no_grad():
+        t5.bias.copy_(torch.arange(32.0)[:, None].expand(32, 8))  # bias = bucket index
+    e = PositionalSchemeExplorer(scheme="t5", causal=False, T=10, schemes={"t5": t5})
+    p = e.state["pattern"]
+    bucket = t5.buckets(10, 10).float()
+    torch.testing.assert_close(p - p[0, 0], bucket - bucket[0, 0], atol=1e-5, rtol=0)
+
+
+def test_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"base must be one of \(100, 1000, 10000, 100000\), got 5"):
+        PositionalSchemeExplorer(base=5)
+    with pytest.raises(ValueError, match=r"scheme must be one of .*got 'xpos'"):
+        PositionalSchemeExplorer(scheme="xpos")
+    with pytest.raises(ValueError, match=r"head must be an int in \[0, 7\], got 8"):
+        PositionalSchemeExplorer(head=8)
+    with pytest.raises(TypeError, match=r"schemes\['x'\] must be a PositionalScheme, got int"):
+        PositionalSchemeExplorer(schemes={"x": 3})
+
+
+def test_update_is_fast(explorer):
+    """The budget: at most 30 ms per update in the kernel (median over repeated updates)."""
+    e = explorer
+    names = list(tl.POSITIONAL_SCHEMES)
+    times = []
+    for i in range(24):
+        e.set(scheme=names[i % len(names)])
+        times.append(e.last_update_seconds)
+        e.set(head=i % 8)
+        times.append(e.last_update_seconds)
+        e.set(causal=bool(i % 2))
+        times.append(e.last_update_seconds)
+    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+
+
+def test_blitted_picture_matches_a_full_draw():
+    e = PositionalSchemeExplorer(scheme="t5", head=2, causal=True, T=12)
+    e.set(scheme="alibi", head=1, causal=False, base=1000)
+    fig, artists = plots.scheme_explorer_figure(12, e.distances.tolist())
+    st = e.state
+    plots.update_scheme_explorer(artists, st["display"], st["weights"], st["causal"],
+                                 e.artists["title_scores"].get_text(), e.distances, st["decay"])
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba())
+    blitted = np.asarray(e.fig.canvas.buffer_rgba())
+    assert full.shape == blitted.shape
+    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
+    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+    assert math.isfinite(st["scale"])

@@ -1,0 +1,155 @@
+"""Figures of notebook 08: the positional-scheme explorer, and loss against length or position."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+from matplotlib.colors import Normalize
+from matplotlib.patches import Polygon
+
+from .base import KEY_LABEL, QUERY_LABEL, _as_array, new_figure
+
+__all__ = [
+    "DECAY_LINES",
+    "scheme_explorer_figure",
+    "update_scheme_explorer",
+    "plot_loss_by_length",
+    "plot_loss_by_position",
+    "plot_bias_by_distance",
+]
+
+# label -> colour of the lines in the RoPE long-term-decay panel, in the order they are drawn
+DECAY_LINES = {
+    "q = k (aligned): Σ cos(rθᵢ)/P": "C0",
+    "RoFormer's decaying bound (÷ its value at 0)": "C1",
+    "independent random q, k: mean of 512 pairs": "C2",
+    "one random pair q, k": "C7",
+}
+
+
+def _upper_triangle(T: int) -> Polygon:
+    """A hatched staircase over the cells with key > query (what a causal mask hides)."""
+    pts = [(0.5, -0.5), (T - 0.5, -0.5), (T - 0.5, T - 1.5)]
+    for r in range(T - 2, -1, -1):  # the lower edge of row r's masked cells, right to left
+        pts.append((r + 0.5, r + 0.5))
+        if r > 0:
+            pts.append((r + 0.5, r - 0.5))
+    return Polygon(pts, closed=True, facecolor="lightgrey", edgecolor="grey", hatch="xx", lw=0.5, label="masked")
+
+
+def scheme_explorer_figure(T: int, distances: Sequence[int], decay_ylim: tuple[float, float] = (-0.5, 1.75)):
+    """Three panels with fixed limits: the positional score pattern, the softmax weights, RoPE's decay.
+
+    Left: the scores position alone produces (each row minus its mean over the keys it sees,
+    divided by the largest |value|, so every scheme fits the fixed colour scale [-1, 1]).
+    Middle: the row softmax of the raw pattern (fixed scale [0, 1]). Masked cells (causal) are
+    hatched. Right: RoPE's score against the distance r for aligned and random q, k.
+    Returns ``(fig, artists)``; :func:`update_scheme_explorer` moves the artists.
+    """
+    fig = new_figure(10.5, 3.2, dpi=68)
+    ax_s, ax_w, ax_d = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.25]})
+    blank = np.zeros((T, T))
+    im_s = ax_s.imshow(blank, cmap="RdBu_r", norm=Normalize(-1, 1), interpolation="nearest", aspect="equal")
+    im_w = ax_w.imshow(blank, cmap="viridis", norm=Normalize(0, 1), interpolation="nearest", aspect="equal")
+    fig.colorbar(im_s, ax=ax_s, shrink=0.8, label="score ÷ max|score| (row-centred)")
+    fig.colorbar(im_w, ax=ax_w, shrink=0.8, label="softmax weight")
+    hatches = []
+    for ax in (ax_s, ax_w):
+        ax.set_xlabel(KEY_LABEL, fontsize=8)
+        ax.set_ylabel(QUERY_LABEL, fontsize=8)
+        ticks = list(range(0, T, max(1, T // 6)))
+        ax.set_xticks(ticks, ticks, fontsize=7)
+        ax.set_yticks(ticks, ticks, fontsize=7)
+        ax.set_frame_on(False)  # the image is the frame: a spine under a blitted image would be painted over
+        patch = _upper_triangle(T)
+        ax.add_patch(patch)
+        hatches.append(patch)
+    title_s = ax_s.set_title(" ", fontsize=9)
+    ax_w.set_title("softmax weights (hatched: masked)", fontsize=9)  # static: not redrawn
+    lines = []
+    for label, colour in DECAY_LINES.items():
+        (line,) = ax_d.plot([], [], color=colour, lw=0.8 if "one random" in label else 1.4, label=label)
+        lines.append(line)
+    ax_d.axhline(0, color="grey", lw=0.6, zorder=1)  # under the lines, as the blitted picture has it
+    ax_d.set_xlim(-0.02 * max(distances), 1.02 * max(distances))  # margins: no line touches the frame
+    ax_d.set_ylim(*decay_ylim)  # the top band is left free for the legend, so no line crosses it
+    ax_d.set_xlabel("relative distance r = n - m")
+    ax_d.set_ylabel("RoPE score qᵀR_r k / Dh")
+    ax_d.legend(fontsize=7, loc="upper right")
+    ax_d.set_title("RoPE: score against distance r", fontsize=9)
+    return fig, {
+        "scores": im_s, "weights": im_w, "hatch_scores": hatches[0], "hatch_weights": hatches[1],
+        "title_scores": title_s, "decay": lines,
+    }
+
+
+def update_scheme_explorer(artists, display, weights, causal: bool, title: str, distances,
+                           decay: Mapping[str, object]) -> None:
+    """Move the explorer's artists (no new artists, no change of limits or colour scales)."""
+    artists["scores"].set_data(np.ma.masked_invalid(_as_array(display)))
+    artists["weights"].set_data(_as_array(weights))
+    artists["hatch_scores"].set_visible(causal)
+    artists["hatch_weights"].set_visible(causal)
+    artists["title_scores"].set_text(title)
+    x = _as_array(distances)
+    for line, label in zip(artists["decay"], DECAY_LINES):
+        line.set_data(x, _as_array(decay[label]))
+
+
+def plot_loss_by_length(lengths: Sequence[int], losses: Mapping[str, Sequence[float]], train_len: int,
+                        optimal: Sequence[float] | None = None, ax=None, title: str | None = None, legend: bool = True):
+    """Cross-entropy of sequences of each length, one line per scheme (the ALiBi paper's Figure 1, in miniature)."""
+    ax = ax or new_figure(5.5, 3.6).add_subplot()
+    for i, (name, ys) in enumerate(losses.items()):
+        ax.plot(lengths, ys, "o-", ms=3, color=f"C{i}", label=name)
+    if optimal is not None:
+        ax.plot(lengths, optimal, "k--", lw=1, label="optimal (exact next-token law)")
+    ax.axvline(train_len, color="grey", ls=":", lw=1)
+    ax.text(train_len, ax.get_ylim()[1], " training length", va="top", fontsize=7, color="grey")
+    ax.set_xlabel("evaluation length L (tokens)")
+    ax.set_ylabel("cross-entropy (nats/token)")
+    if title:
+        ax.set_title(title, fontsize=9)
+    if legend:
+        ax.legend(fontsize=7, ncol=2)
+    return ax
+
+
+def plot_loss_by_position(curves: Mapping[str, Sequence[float]], train_len: int, optimal: Sequence[float] | None = None,
+                          ax=None, title: str | None = None, ylabel: str = "cross-entropy (nats)"):
+    """Cross-entropy (or its excess over the optimal) at each position of long sequences.
+
+    The dotted line marks the training length.
+    """
+    ax = ax or new_figure(5.5, 3.6).add_subplot()
+    for i, (name, ys) in enumerate(curves.items()):
+        ax.plot(np.arange(len(ys)), _as_array(ys), color=f"C{i}", lw=1.2, label=name)
+    if optimal is not None:
+        ax.plot(np.arange(len(optimal)), _as_array(optimal), "k--", lw=1, label="optimal")
+    ax.axvline(train_len - 0.5, color="grey", ls=":", lw=1)
+    ax.set_xlabel("position in the sequence")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, ncol=2)
+    return ax
+
+
+def plot_bias_by_distance(curves: Mapping[str, Sequence[float]], train_len: int, ax=None, title: str | None = None):
+    """A learned score bias against the distance ``i - j`` from a query to an earlier key.
+
+    The shaded region holds the distances a model trained on ``train_len`` tokens saw; whatever lies
+    right of it was never trained.
+    """
+    ax = ax or new_figure(5.0, 3.2).add_subplot()
+    for i, (name, ys) in enumerate(curves.items()):
+        ys = _as_array(ys)
+        ax.plot(np.arange(len(ys)), ys, color=f"C{i}", lw=1.2, label=name)
+    ax.axvspan(0, train_len - 1, color="grey", alpha=0.15, label="distances seen in training")
+    ax.set_xlabel("distance i - j from the query back to the key")
+    ax.set_ylabel("score bias")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    return ax

@@ -1,0 +1,138 @@
+"""Notebook 08's explorer: what each positional scheme does to the (query, key) scores, and RoPE's decay."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+
+from .. import plots
+from ..masks import causal_mask
+from ..attention import masked_softmax
+from ..pe_analysis import count_parameters, scheme_family, score_pattern, translation_gap
+from ..positional import POSITIONAL_SCHEMES, AlibiPositional, PositionalScheme, RotaryPositional, make_positional
+from ..positional.rotary import rope_decay_bound, rope_relative_scores
+from .base import Explorer
+
+__all__ = ["PositionalSchemeExplorer"]
+
+
+class PositionalSchemeExplorer(Explorer):
+    """Notebook 08: pick a scheme and a head; see the scores position alone produces, and RoPE's decay.
+
+    Left: the (query, key) score pattern of one head when every position carries the same content
+    (:func:`~transformer_lab.pe_analysis.score_pattern`), row-centred and scaled to [-1, 1] (the
+    softmax ignores a constant per row); middle: its softmax weights, with or without a causal
+    mask; right: RoPE's score against the distance for aligned q = k (RoFormer's "long-term decay")
+    and for independent random q, k (Barbero et al. 2024: zero on average at every distance).
+    ``base`` is RoPE's base (used by the ``rope`` pattern and the right panel).
+
+    ``schemes`` (name -> built :class:`~transformer_lab.positional.PositionalScheme`, width
+    ``n_heads·head_dim``) replaces the freshly initialised ones, e.g. with trained schemes.
+    """
+
+    BASES = (100, 1000, 10000, 100000)
+
+    def __init__(self, scheme: str = "alibi", head: int = 0, causal: bool = True, base: int = 10000, T: int = 24,
+                 n_heads: int = 8, head_dim: int = 8, schemes: dict[str, PositionalScheme] | None = None,
+                 decay_head_dim: int = 64, max_distance: int = 256, seed: int = 0):
+        if base not in self.BASES:
+            raise ValueError(f"base must be one of {self.BASES}, got {base!r}")
+        self.T, self.n_heads, self.head_dim = T, n_heads, head_dim
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            built = {
+                name: make_positional(name, d_model=n_heads * head_dim, max_len=T, n_heads=n_heads, head_dim=head_dim)
+                for name in POSITIONAL_SCHEMES
+            }
+        built.update(schemes or {})
+        for name, s in built.items():
+            if not isinstance(s, PositionalScheme):
+                raise TypeError(f"schemes[{name!r}] must be a PositionalScheme, got {type(s).__name__}")
+        self.schemes = built
+        if scheme not in built:
+            raise ValueError(f"scheme must be one of {sorted(built)}, got {scheme!r}")
+        if isinstance(head, bool) or not isinstance(head, int) or not 0 <= head < n_heads:
+            raise ValueError(f"head must be an int in [0, {n_heads - 1}], got {head!r}")
+        self.facts = {
+            name: {
+                "family": scheme_family(s),
+                "parameters": count_parameters(s),
+                "invariant": translation_gap(s, n_heads * head_dim, n_heads, head_dim, T=T // 2, shift=T // 3, seed=seed) < 1e-6,
+            }
+            for name, s in built.items()
+        }
+        self.distances = torch.arange(max_distance + 1)  # (R,)
+        g = torch.Generator().manual_seed(seed)
+        self._q = torch.randn(512, decay_head_dim, generator=g, dtype=torch.float64)  # (N, Dh)
+        self._k = torch.randn(512, decay_head_dim, generator=g, dtype=torch.float64)  # (N, Dh)
+        self.decay_head_dim = decay_head_dim
+        self._decay_cache: dict[int, dict] = {}
+        self._rope_cache: dict[int, RotaryPositional] = {}
+        fig, self.artists = plots.scheme_explorer_figure(T, self.distances.tolist())
+        controls = {
+            "scheme": W.Dropdown(options=sorted(built), value=scheme, description="scheme"),
+            "head": W.IntSlider(value=head, min=0, max=n_heads - 1, description="head", continuous_update=True),
+            "causal": W.Checkbox(value=causal, description="causal mask"),
+            "base": W.SelectionSlider(options=self.BASES, value=base, description="RoPE base"),
+        }
+        super().__init__(controls, fig, plots.animated_artists(self.artists))
+        self.update()
+
+    def _scheme(self, name: str, base: int) -> PositionalScheme:
+        if name == "rope" and isinstance(self.schemes["rope"], RotaryPositional):
+            if base not in self._rope_cache:
+                self._rope_cache[base] = RotaryPositional(self.head_dim, base=base, layout=self.schemes["rope"].layout)
+            return self._rope_cache[base]
+        return self.schemes[name]
+
+    def decay_curves(self, base: int) -> dict:
+        """RoPE's score against the distance, divided by Dh, for the right panel (cached per base)."""
+        if base not in self._decay_cache:
+            d, Dh = self.distances, self.decay_head_dim
+            ones = torch.ones(Dh, dtype=torch.float64)
+            bound = rope_decay_bound(d, Dh, base)  # (R,)
+            random = rope_relative_scores(self._q, self._k, d, base) / Dh  # (N, R)
+            labels = list(plots.DECAY_LINES)
+            self._decay_cache[base] = {
+                labels[0]: rope_relative_scores(ones, ones, d, base) / Dh,  # (R,)
+                labels[1]: bound / bound[0],
+                labels[2]: random.mean(0),
+                labels[3]: random[0],
+            }
+        return self._decay_cache[base]
+
+    def compute(self, scheme: str, head: int, causal: bool, base: int) -> dict:
+        s = self._scheme(scheme, base)
+        pattern = score_pattern(s, self.T, self.n_heads, self.head_dim)[head]  # (T, T)
+        keep = causal_mask(self.T) if causal else torch.ones(self.T, self.T, dtype=torch.bool)  # (T, T)
+        weights = masked_softmax(pattern, keep)  # (T, T)
+        kept = pattern.masked_fill(~keep, float("nan"))  # (T, T)
+        centred = kept - kept.nanmean(dim=-1, keepdim=True)  # (T, T)
+        scale = centred.nan_to_num(0.0).abs().max().item()
+        display = centred / scale if scale > 0 else centred.nan_to_num(0.0).masked_fill(~keep, float("nan"))
+        decay = self.decay_curves(base)
+        slope = s.slopes[head].item() if isinstance(s, AlibiPositional) else None
+        return {
+            "scheme": scheme, "head": head, "causal": causal, "base": base,
+            "pattern": pattern, "display": display, "weights": weights, "scale": scale, "slope": slope,
+            "decay": decay, **self.facts[scheme],
+        }
+
+    def draw(self, state: dict) -> None:
+        extra = f", slope m = 1/{1 / state['slope']:.3g}" if state["slope"] else ""
+        plots.update_scheme_explorer(
+            self.artists, state["display"], state["weights"], state["causal"],
+            title=f"{state['scheme']}, head {state['head']}{extra}",
+            distances=self.distances, decay=state["decay"],
+        )
+
+    def readout_html(self, state: dict) -> str:
+        random_mean = state["decay"][list(plots.DECAY_LINES)[2]].abs().max().item()
+        return (
+            f"<b>{state['scheme']}</b> ({state['family']}): {state['parameters']} parameters; "
+            f"translation invariant: {'yes' if state['invariant'] else 'no'}; "
+            f"largest row-centred |score| {state['scale']:.3g}. "
+            f"RoPE (Dh = {self.decay_head_dim}, base {state['base']}): independent random q, k average at most "
+            f"{random_mean:.3f} at any distance; aligned q = k starts at 1 and is "
+            f"{state['decay'][list(plots.DECAY_LINES)[0]][-1].item():+.2f} at r = {int(self.distances[-1])}."
+        )
