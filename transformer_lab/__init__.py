@@ -33,6 +33,8 @@ from .masks import (
     to_boolean,
     to_torch_key_padding_mask,
 )
+from .masks import fully_masked_rows, position_ids, unmask_fully_masked_rows  # notebook 04
+from . import masking  # notebook 04: fills, leaks, rows with no key, padding invariance, masked loss/pooling
 from .model import TinyTransformer, build_model
 from .positional import (
     POSITIONAL_SCHEMES,
@@ -44,6 +46,17 @@ from .positional import (
     sinusoidal_encoding,
 )
 from .tasks import IGNORE, KeyValueRecallTask, PointerTask, Task
+from .tasks import CyclicSuccessorTask, PartnerTask  # notebook 02
+from . import qk  # notebook 02: tied vs separate W_Q, W_K: symmetry, self-preference, what a head can express
+from .tasks import RecallAndPreviousTask  # notebooks 01 and 05
+from .tasks import LocalCopyTask  # notebook 08
+from .tasks import ReverseTask  # notebook 06
+from . import embedding, sinusoidal  # notebooks 06 and 07: embedding statistics; what the sinusoids can tell a model
+from .positional import AlibiPositional, IndexPositional, NormalizedPositional, RotaryPositional  # notebook 08
+from .positional import ShawRelativePositional, T5RelativeBias  # notebook 08
+from . import pe_analysis  # notebook 08: score patterns, translation invariance, length limits, loss by length
+from . import heads  # notebooks 01 and 05: head layout, cost, rank, ablation
+from .report import claims_table  # every notebook: the note's claims with computed verdicts
 from .train import History, TrainConfig, evaluate, final_accuracy, train, train_many
 
 __version__ = "0.1.0"

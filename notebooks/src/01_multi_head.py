@@ -311,10 +311,7 @@ claims = [
      f"'Richer' is not defined. Measured as what it lets the model compute: one head reads one relation and "
      f"stays at {acc['1 head']:.2f}; several heads read both (§3a, 3b).", "3a, 3b"),
 ]
-table = "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(
-    f"| {c} | **{v}** | {e} | §{s} |" for c, v, e, s in claims)
-display(Markdown(table))
-assert all(v in ("holds", "holds with a caveat", "does not hold") for _, v, _, _ in claims)
+display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 
 # %% [markdown]
 # ## 5 · Interview answer

@@ -470,10 +470,7 @@ claims = [
      f"{recovered:+.2f} on the directed task, up to the symmetric ceiling {ceiling:.2f} and no further (§3b). Tokens "
      "tend to score themselves highest, not always (§3a).", "3a, 3b, 3d"),
 ]
-table = "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(
-    f"| {c} | **{v}** | {e} | §{s} |" for c, v, e, s in claims)
-display(Markdown(table))
-assert all(v in ("holds", "holds with a caveat", "does not hold") for _, v, _, _ in claims)
+display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 
 # %% [markdown]
 # Two more remarks on the note. It calls the gain of separate projections "generalisation" and then

@@ -320,10 +320,7 @@ claims = [
     ("Var(q·k) = d_k, so dividing by √d_k gives variance 1.",
      "holds", f"Measured log-log slope {slope:.3f}; Var(q·k/√d_k) within 10% of 1 at every d_k (§3a).", "3a"),
 ]
-table = "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(
-    f"| {c} | **{v}** | {e} | §{s} |" for c, v, e, s in claims)
-display(Markdown(table))
-assert all(v in ("holds", "holds with a caveat", "does not hold") for _, v, _, _ in claims)
+display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 
 # %% [markdown]
 # One more correction: the note describes additive attention as concatenating "$h_i - s_j$". It is the

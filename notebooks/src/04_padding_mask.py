@@ -597,10 +597,7 @@ claims = [
      f"with entries of std 6. A row with no key becomes uniform (set) or the unmasked attention (added). "
      f"In its favour: −1000 fits float16, −1e9 does not (§3d).", "3b, 3c, 3d"),
 ]
-table = "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(
-    f"| {c} | **{v}** | {e} | §{s} |" for c, v, e, s in claims)
-display(Markdown(table))
-assert all(v in ("holds", "holds with a caveat", "does not hold") for _, v, _, _ in claims)
+display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 assert set_never_leaks and onset["-1000"] is not None
 
 # %% [markdown]

@@ -315,10 +315,7 @@ claims = [
      "The scores and the weighted sum are 4n²d FLOPs. The Q, K, V, O projections add 8nd², which the note omits and which "
      "dominates whenever n < 2d (§1).", "1"),
 ]
-table = "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(
-    f"| {c} | **{v}** | {e} | §{s} |" for c, v, e, s in claims)
-display(Markdown(table))
-assert all(v in ("holds", "holds with a caveat", "does not hold") for _, v, _, _ in claims)
+display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 
 # %% [markdown]
 # ## 5 · Interview answer

@@ -367,10 +367,7 @@ claims = [
      f"{ratio_512['scaled_normal', False]:.3f} without; tied logits of std {small['logit_std']:.2f} vs "
      f"{big['logit_std']:.1f} under N(0, 1) (§1, §3b).", "1, 3b"),
 ]
-table = "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(
-    f"| {c} | **{v}** | {e} | §{s} |" for c, v, e, s in claims)
-display(Markdown(table))
-assert all(v in ("holds", "holds with a caveat", "does not hold") for _, v, _, _ in claims)
+display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 
 # %% [markdown]
 # ## 5 · Interview answer

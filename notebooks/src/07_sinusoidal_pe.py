@@ -322,10 +322,7 @@ claims = [
      "holds with a caveat", "True of the dot product (G = Gᵀ, §3a). The vectors do carry direction: "
      f"M_(−k) = M_kᵀ ≠ M_k: through M_3, 3 back outscores 3 ahead by at least {back_minus_ahead.min().item():.1f} (§3e).", "3a, 3e"),
 ]
-table_md = "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(
-    f"| {c} | **{v}** | {e} | §{s} |" for c, v, e, s in claims)
-display(Markdown(table_md))
-assert all(v in ("holds", "holds with a caveat", "does not hold") for _, v, _, _ in claims)
+display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 assert len(set(sinusoidal_wavelengths(D).tolist())) == D // 2
 
 # %% [markdown]

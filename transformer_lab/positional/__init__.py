@@ -16,7 +16,37 @@ Shape legend: B batch, H heads, T query positions, S key positions, D model widt
 from __future__ import annotations
 
 from .absolute import LearnedPositional, SinusoidalPositional, sinusoidal_encoding
+from .absolute import (  # notebook 07
+    pe_dot_products,
+    relative_shift_matrix,
+    sinusoidal_frequencies,
+    sinusoidal_wavelengths,
+)
 from .base import NoPositional, PositionalScheme, TablePositional
+from .bias import (
+    ALIBI_FORMS,
+    AlibiPositional,
+    ShawRelativePositional,
+    T5RelativeBias,
+    alibi_bias,
+    alibi_slopes,
+    clipped_relative_positions,
+    relative_positions,
+    shaw_relative_scores,
+    t5_relative_bucket,
+)
+from .naive import IndexPositional, NormalizedPositional, alternating_direction, index_positions, normalized_positions
+from .rotary import (
+    ROPE_LAYOUTS,
+    RotaryPositional,
+    apply_rope,
+    rope_angles,
+    rope_decay_bound,
+    rope_frequencies,
+    rope_permutation,
+    rope_relative_scores,
+    rotate_half,
+)
 
 __all__ = [
     "PositionalScheme",
@@ -25,8 +55,37 @@ __all__ = [
     "SinusoidalPositional",
     "LearnedPositional",
     "sinusoidal_encoding",
+    "sinusoidal_frequencies",  # notebook 07: the wavelengths, M_k and the dot products
+    "sinusoidal_wavelengths",
+    "relative_shift_matrix",
+    "pe_dot_products",
     "POSITIONAL_SCHEMES",
     "make_positional",
+    # notebook 08: the naive codes, RoPE, and the score biases
+    "NormalizedPositional",
+    "IndexPositional",
+    "alternating_direction",
+    "normalized_positions",
+    "index_positions",
+    "RotaryPositional",
+    "ROPE_LAYOUTS",
+    "rope_frequencies",
+    "rope_angles",
+    "rotate_half",
+    "apply_rope",
+    "rope_permutation",
+    "rope_relative_scores",
+    "rope_decay_bound",
+    "AlibiPositional",
+    "ALIBI_FORMS",
+    "alibi_slopes",
+    "alibi_bias",
+    "relative_positions",
+    "T5RelativeBias",
+    "t5_relative_bucket",
+    "ShawRelativePositional",
+    "clipped_relative_positions",
+    "shaw_relative_scores",
 ]
 
 # name -> scheme class; ModelConfig.positional accepts exactly these names.
@@ -34,6 +93,12 @@ POSITIONAL_SCHEMES: dict[str, type[PositionalScheme]] = {
     "none": NoPositional,
     "sinusoidal": SinusoidalPositional,
     "learned": LearnedPositional,
+    "normalized": NormalizedPositional,  # notebook 08
+    "index": IndexPositional,  # notebook 08
+    "shaw": ShawRelativePositional,  # notebook 08
+    "t5": T5RelativeBias,  # notebook 08
+    "rope": RotaryPositional,  # notebook 08
+    "alibi": AlibiPositional,  # notebook 08
 }
 
 
