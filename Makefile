@@ -16,7 +16,19 @@ test: install  ## every test: unit tests, widget tests, notebook sources, all no
 	$(PYTHON) -m pytest tests notebooks $(NBVAL)
 
 unit:  ## the unit tests only (fast)
-	$(PYTHON) -m pytest tests
+	$(PYTHON) -m pytest tests --ignore=tests/browser
 
 notebooks:  ## rebuild and re-execute every notebook from notebooks/src/
 	$(PYTHON) tools/build_notebooks.py
+
+# --- the lab in a browser, for self-study and the classroom (issue 8) ---
+.PHONY: html classroom browser-test
+
+html:  ## export every notebook to HTML with all its figures, into build/html/ (git-ignored)
+	$(PYTHON) tools/export_html.py
+
+classroom: install  ## each notebook's main explorer alone, full width (Voila on 127.0.0.1, token on); NB=03 for one
+	$(PYTHON) tools/classroom.py $(NB)
+
+browser-test: install  ## only the browser test: every notebook in JupyterLab in Chromium; screenshots in artifacts/browser/
+	$(PYTHON) -m pytest tests/browser -q

@@ -53,6 +53,17 @@
 # the same thing as PyTorch's `nn.MultiheadAttention`, outputs and per-head weights alike:
 
 # %%
+# Colab only: install this lab's package (torch, numpy, matplotlib and ipywidgets come with Colab).
+# Anywhere else this cell does nothing and prints nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "transformer_lab @ git+https://github.com/OWNER/transformer_lab"
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+
+# %%
 # %matplotlib inline
 import torch
 from IPython.display import Markdown, display

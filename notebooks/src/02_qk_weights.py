@@ -54,6 +54,17 @@
 # $W_K=W_Q$ the way `MultiHeadAttention(share_qk=True)` does. No bias for now (it comes back below).
 
 # %%
+# Colab only: install this lab's package (torch, numpy, matplotlib and ipywidgets come with Colab).
+# Anywhere else this cell does nothing and prints nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "transformer_lab @ git+https://github.com/OWNER/transformer_lab"
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+
+# %%
 # %matplotlib inline
 import math
 from dataclasses import replace

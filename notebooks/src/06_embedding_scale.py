@@ -49,6 +49,17 @@
 # `E[tokens] · √D + PE[:T]` when `ModelConfig(embed_scale=True)`. What does PyTorch start `E` from?
 
 # %%
+# Colab only: install this lab's package (torch, numpy, matplotlib and ipywidgets come with Colab).
+# Anywhere else this cell does nothing and prints nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "transformer_lab @ git+https://github.com/OWNER/transformer_lab"
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+
+# %%
 # %matplotlib inline
 import math
 import os

@@ -187,7 +187,8 @@ class HeadCostExplorer(Explorer):
         fig, self.artists = plots.head_cost_figure(self.hs, self.curves, seq_len, max(self.hs))
         controls = {
             "n_heads": W.SelectionSlider(options=self.hs, value=n_heads, description="heads h"),
-            "full_width": W.Checkbox(value=full_width, description="full-width heads (d_k = d_model)"),
+            "full_width": W.Checkbox(value=full_width, description="full-width heads (d_k = d_model)", indent=False,
+                                    layout=W.Layout(width="auto")),  # the whole label shows
         }
         animated = plots.animated_artists(self.artists)
         super().__init__(controls, fig, animated)
