@@ -53,3 +53,16 @@ def random_mask(seed: int, *shape: int, p_keep: float = 0.6) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     return torch.rand(*shape, generator=g) < p_keep
 
+
+
+def assert_blit_matches_full_draw(fresh_fig, explorer_fig) -> None:
+    """Full-draw ``fresh_fig`` (nothing animated) and compare it with the explorer's blitted canvas:
+    at most 0.2% of pixels may differ by more than 8 levels in any channel."""
+    import numpy as np
+
+    fresh_fig.canvas.draw()
+    full = np.asarray(fresh_fig.canvas.buffer_rgba()).astype(int)
+    blitted = np.asarray(explorer_fig.canvas.buffer_rgba()).astype(int)
+    assert full.shape == blitted.shape
+    differing = (np.abs(full - blitted).max(-1) > 8).mean()
+    assert differing < 0.002, f"{differing:.2%} of pixels differ"

@@ -6,6 +6,7 @@ import statistics
 import matplotlib
 import numpy as np
 import pytest
+from conftest import assert_blit_matches_full_draw
 
 matplotlib.use("Agg")
 
@@ -129,9 +130,4 @@ def test_blit_renderer_matches_a_full_draw():
     title = e.artists["title"].get_text()
     plots.update_score_distribution(artists, st["scores"], st["row_weights"], st["d_k"], st["entropy"],
                                     st["predicted_var"], title)
-    fig.canvas.draw()  # a plain full draw, nothing animated
-    full = np.asarray(fig.canvas.buffer_rgba())
-    blitted = np.asarray(e.fig.canvas.buffer_rgba())
-    assert full.shape == blitted.shape
-    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
-    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+    assert_blit_matches_full_draw(fig, e.fig)

@@ -8,6 +8,7 @@ import statistics
 import matplotlib
 import numpy as np
 import pytest
+from conftest import assert_blit_matches_full_draw
 
 matplotlib.use("Agg")
 
@@ -174,12 +175,7 @@ def test_pe_explorer_blit_matches_a_full_draw():
     fig, artists = plots.positional_encoding_figure(*[r[1] for r in (e.MAX_LEN_RANGE, e.D_MODEL_RANGE)])
     st = e.state
     plots.update_positional_encoding(artists, st["pe"], st["dots"], st["profile"], st["first_rise"])
-    fig.canvas.draw()
-    full = np.asarray(fig.canvas.buffer_rgba())
-    blitted = np.asarray(e.fig.canvas.buffer_rgba())
-    assert full.shape == blitted.shape
-    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
-    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+    assert_blit_matches_full_draw(fig, e.fig)
 
 
 def test_pe_explorer_text_repr():

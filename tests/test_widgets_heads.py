@@ -6,6 +6,7 @@ import statistics
 import matplotlib
 import numpy as np
 import pytest
+from conftest import assert_blit_matches_full_draw
 
 matplotlib.use("Agg")
 
@@ -111,12 +112,7 @@ def test_pattern_explorer_blit_matches_a_full_draw(models):
     plots.set_token_labels(fig, e.state["labels"])
     st = e.state
     plots.update_head_pattern(artists, st["weights"], st["found"], st["previous"], st["ablated"], st["baseline"], st["head"])
-    fig.canvas.draw()
-    full = np.asarray(fig.canvas.buffer_rgba()).astype(int)
-    blitted = np.asarray(e.fig.canvas.buffer_rgba()).astype(int)
-    assert full.shape == blitted.shape
-    differing = (np.abs(full - blitted).max(-1) > 8).mean()
-    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+    assert_blit_matches_full_draw(fig, e.fig)
 
 
 def test_pattern_explorer_update_is_fast(models):

@@ -8,6 +8,7 @@ import statistics
 import matplotlib
 import numpy as np
 import pytest
+from conftest import assert_blit_matches_full_draw
 
 matplotlib.use("Agg")
 
@@ -175,12 +176,7 @@ def test_blitted_picture_matches_a_full_draw():
     fig.set_layout_engine("none")
     st = e.state
     plots.update_padding_mask(artists, st["weights"], st["masked"], st["leaks"], e.status(st))
-    fig.canvas.draw()  # a plain full draw of the current state, nothing animated
-    full = np.asarray(fig.canvas.buffer_rgba())
-    blitted = np.asarray(e.fig.canvas.buffer_rgba())
-    assert full.shape == blitted.shape
-    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
-    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+    assert_blit_matches_full_draw(fig, e.fig)
 
 
 def test_plot_helpers():

@@ -5,6 +5,7 @@ import statistics
 import matplotlib
 import numpy as np
 import pytest
+from conftest import assert_blit_matches_full_draw
 import torch
 
 matplotlib.use("Agg")
@@ -134,12 +135,7 @@ def test_blitting_matches_a_full_draw():
     fig, artists = plots.qk_explorer_figure(e.T)
     st = e.state
     plots.update_qk_explorer(artists, st["scores"], st["weights"], st["eigenvalues"], st["mask_self"])
-    fig.canvas.draw()
-    full = np.asarray(fig.canvas.buffer_rgba())
-    blitted = np.asarray(e.fig.canvas.buffer_rgba())
-    assert full.shape == blitted.shape
-    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
-    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+    assert_blit_matches_full_draw(fig, e.fig)
 
 
 @pytest.mark.parametrize("kw, exc, match", [

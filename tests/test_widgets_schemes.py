@@ -6,6 +6,7 @@ import statistics
 import matplotlib
 import numpy as np
 import pytest
+from conftest import assert_blit_matches_full_draw
 import torch
 
 matplotlib.use("Agg")
@@ -163,10 +164,5 @@ def test_blitted_picture_matches_a_full_draw():
     st = e.state
     plots.update_scheme_explorer(artists, st["display"], st["weights"], st["causal"],
                                  e.artists["title_scores"].get_text(), e.distances, st["decay"])
-    fig.canvas.draw()
-    full = np.asarray(fig.canvas.buffer_rgba())
-    blitted = np.asarray(e.fig.canvas.buffer_rgba())
-    assert full.shape == blitted.shape
-    differing = (np.abs(full.astype(int) - blitted.astype(int)).max(-1) > 8).mean()
-    assert differing < 0.002, f"{differing:.2%} of pixels differ"
+    assert_blit_matches_full_draw(fig, e.fig)
     assert math.isfinite(st["scale"])

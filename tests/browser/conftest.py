@@ -100,6 +100,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it has not exited after 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 # ----------------------------------------------------------------------------- metrics
 
 _METRICS: dict = {
@@ -248,12 +258,7 @@ def lab_server(chromium, tmp_path_factory):
         _METRICS["server_start_s"] = time.perf_counter() - t0
         yield SimpleNamespace(url=url, token=token, root=served / "notebooks", log=log_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
         log.close()
 
 

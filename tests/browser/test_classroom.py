@@ -23,7 +23,7 @@ import urllib.request
 import nbformat
 import pytest
 
-from .conftest import ARTIFACTS, NOTEBOOK_DIR, ROOT, free_port
+from .conftest import ARTIFACTS, NOTEBOOK_DIR, ROOT, free_port, stop_process
 from .lab import EXPLORERS_JS, ExplorerDriver
 
 spec = importlib.util.spec_from_file_location("classroom", ROOT / "tools" / "classroom.py")
@@ -117,9 +117,4 @@ def test_classroom_page_in_voila(browser, browser_metrics, tmp_path):
             finally:
                 context.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            stop_process(proc)
