@@ -4,7 +4,7 @@ PYTHON ?= python3
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: install lab test unit notebooks check-notebooks
+.PHONY: install lab test unit notebooks check-notebooks bench
 
 install:
 	$(PYTHON) -m pip install -q -r requirements.txt
@@ -17,6 +17,9 @@ test: install  ## every test: unit tests, widget tests, notebook sources, all no
 
 unit:  ## the unit tests only (fast)
 	$(PYTHON) -m pytest tests --ignore=tests/browser
+
+bench: install  ## the speed budgets, ours against torch: attention, MHA, explorers, import; ARGS=--notebooks adds nbval and make test
+	$(PYTHON) tools/bench.py $(ARGS)
 
 notebooks:  ## rebuild and re-execute every notebook from notebooks/src/
 	$(PYTHON) tools/build_notebooks.py
