@@ -94,6 +94,9 @@ def test_sdpa_matches_torch(shape, kind):
     expected = F.scaled_dot_product_attention(q, k, v, **torch_kwargs)
     assert out.shape == (B, H, T, Dv) and weights.shape == (B, H, T, S)
     close(out, expected)
+    fast, none = tl.scaled_dot_product_attention(q, k, v, mask=mask, bias=bias, scale=scale, need_weights=False)
+    assert none is None and fast.shape == out.shape
+    close(fast, expected)
     # the weights are the softmax PyTorch averages the values with
     add = torch_kwargs.get("attn_mask")
     if add is not None and add.dtype == torch.bool:
@@ -125,11 +128,14 @@ def test_sdpa_gradients_match_torch(kind):
     mask, bias, scale, torch_kwargs = _mask_case(kind, 2, 2, 4, 6, seed=8)
     ours = [t.clone().requires_grad_() for t in (q, k, v)]
     theirs = [t.clone().requires_grad_() for t in (q, k, v)]
+    fast = [t.clone().requires_grad_() for t in (q, k, v)]
     g_out = randn(99, 2, 2, 4, 6)
     (tl.scaled_dot_product_attention(*ours, mask=mask, bias=bias, scale=scale)[0] * g_out).sum().backward()
     (F.scaled_dot_product_attention(*theirs, **torch_kwargs) * g_out).sum().backward()
-    for a, b in zip(ours, theirs):
+    (tl.scaled_dot_product_attention(*fast, mask=mask, bias=bias, scale=scale, need_weights=False)[0] * g_out).sum().backward()
+    for a, b, c in zip(ours, theirs, fast):
         close(a.grad, b.grad)
+        close(c.grad, b.grad)
 
 
 @given(seed=seeds, B=st.integers(1, 3), H=st.integers(1, 3), T=small, S=small, Dh=small, Dv=small,
@@ -139,22 +145,29 @@ def test_sdpa_matches_torch_property(seed, B, H, T, S, Dh, Dv, scale):
     mask = keep_at_least_one(random_mask(seed + 3, B, 1, T, S), seed)
     out, _ = tl.scaled_dot_product_attention(q, k, v, mask=mask, scale=scale)
     close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale))
+    fast, _ = tl.scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, need_weights=False)
+    close(fast, out)
 
 
 # --- fully masked rows: zeros, never NaN ----------------------------------------------------------
 
+@pytest.mark.parametrize("need_weights", [True, False], ids=["weights", "fused"])
 @pytest.mark.parametrize("form", ["bool", "additive"])
-def test_fully_masked_rows_are_zero_like_torch_and_gradients_are_finite(form):
+def test_fully_masked_rows_are_zero_like_torch_and_gradients_are_finite(form, need_weights):
     q, k, v = qkv(5, B=2, H=2, T=4, S=5)
     keep = keep_at_least_one(random_mask(1, 2, 1, 4, 5), 1)
     keep[0, 0, 1] = False  # batch 0, query 1: no key at all
     keep[1, 0, 3] = False
     mask = keep if form == "bool" else tl.to_additive(keep)
     ours = [t.clone().requires_grad_() for t in (q, k, v)]
-    out, weights = tl.scaled_dot_product_attention(*ours, mask=mask)
-    assert not torch.isnan(out).any() and not torch.isnan(weights).any()
+    out, weights = tl.scaled_dot_product_attention(*ours, mask=mask, need_weights=need_weights)
+    assert not torch.isnan(out).any()
     assert torch.all(out[0, :, 1] == 0) and torch.all(out[1, :, 3] == 0)
-    assert torch.all(weights[0, :, 1] == 0) and torch.all(weights[1, :, 3] == 0)
+    if need_weights:
+        assert not torch.isnan(weights).any()
+        assert torch.all(weights[0, :, 1] == 0) and torch.all(weights[1, :, 3] == 0)
+    else:
+        assert weights is None
     theirs = [t.clone().requires_grad_() for t in (q, k, v)]
     expected = F.scaled_dot_product_attention(*theirs, attn_mask=mask)
     close(out, expected)
@@ -166,10 +179,11 @@ def test_fully_masked_rows_are_zero_like_torch_and_gradients_are_finite(form):
     assert torch.all(ours[0].grad[0, :, 1] == 0)  # a dead query row gets no gradient
 
 
-def test_all_rows_masked_gives_zeros_and_finite_gradients():
+@pytest.mark.parametrize("need_weights", [True, False], ids=["weights", "fused"])
+def test_all_rows_masked_gives_zeros_and_finite_gradients(need_weights):
     q, k, v = (t.requires_grad_() for t in qkv(6, B=1, H=1, T=3, S=3))
-    out, weights = tl.scaled_dot_product_attention(q, k, v, mask=torch.zeros(3, 3, dtype=torch.bool))
-    assert torch.all(out == 0) and torch.all(weights == 0)
+    out, weights = tl.scaled_dot_product_attention(q, k, v, mask=torch.zeros(3, 3, dtype=torch.bool), need_weights=need_weights)
+    assert torch.all(out == 0) and (weights is None if not need_weights else torch.all(weights == 0))
     out.sum().backward()
     for t in (q, k, v):
         assert torch.all(t.grad == 0)
@@ -450,3 +464,89 @@ def test_mha_fully_padded_sequence_gives_finite_output_and_gradients():
     close(out[1], mha.out_proj.bias.expand(3, 8))
     out.sum().backward()
     assert torch.isfinite(x.grad).all() and torch.isfinite(mha.q_proj.weight.grad).all()
+
+
+# --- the fused path (need_weights=False) against the written-out path ------------------------------
+
+def test_masked_softmax_finds_rows_made_dead_by_minus_inf_in_the_scores_themselves():
+    """-inf may come with the scores (a caller's own masking); a row left with no finite score is 0."""
+    scores = randn(3, 2, 4, 5)
+    scores[0, 1, :3] = float("-inf")  # the mask below removes the other two keys of this row
+    keep = torch.ones(2, 4, 5, dtype=torch.bool)
+    keep[0, 1, 3:] = False
+    w = tl.masked_softmax(scores, keep)
+    assert torch.all(w[0, 1] == 0) and not torch.isnan(w).any()
+    close(w[1].sum(-1), torch.ones(4))
+    scores[1, 2] = float("-inf")  # no mask at all: the row is dead by its scores alone
+    w = tl.masked_softmax(scores)
+    assert torch.all(w[1, 2] == 0) and not torch.isnan(w).any()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_masked_softmax_refuses_nan_and_plus_inf_even_in_half_precision(bad):
+    for dtype in (torch.float32, torch.float16, torch.bfloat16):
+        scores = randn(4, 2, 3, 3).to(dtype)
+        scores[1, 2, 0] = bad
+        with pytest.raises(ValueError, match="scores contain NaN or \\+inf"):
+            tl.masked_softmax(scores)
+
+
+def test_masked_softmax_accepts_huge_finite_half_scores_whose_sum_overflows():
+    scores = torch.full((2, 3, 4), 60000.0, dtype=torch.float16)  # the sum overflows fp16, no score does
+    w = tl.masked_softmax(scores)
+    assert torch.isfinite(w).all()
+
+
+def test_fused_path_refuses_nan_inputs_naming_them():
+    q, k, v = qkv(8)
+    v[0, 0, 1, 2] = float("nan")
+    with pytest.raises(ValueError, match="q, k or v contain NaN"):
+        tl.scaled_dot_product_attention(q, k, v, need_weights=False)
+    with pytest.raises(TypeError, match="need_weights must be a bool"):
+        tl.scaled_dot_product_attention(q, k, v, need_weights=1)
+
+
+def test_fused_path_checks_masks_like_the_written_out_path():
+    q, k, v = qkv(9)
+    with pytest.raises(ValueError, match="mask of shape \\(2, 5\\) must broadcast"):
+        tl.scaled_dot_product_attention(q, k, v, mask=torch.ones(2, 5, dtype=torch.bool), need_weights=False)
+    with pytest.raises(ValueError, match="float 0/1 tensor"):
+        tl.scaled_dot_product_attention(q, k, v, mask=torch.ones(2, 1, 1, 5), need_weights=False)
+    with pytest.raises(TypeError, match="mask must be bool"):
+        tl.scaled_dot_product_attention(q, k, v, mask=torch.ones(2, 1, 1, 5, dtype=torch.int64), need_weights=False)
+
+
+@pytest.mark.parametrize("positional", ["none", "rope", "alibi", "t5"])
+@pytest.mark.parametrize("score", ["scaled_dot", "dot", "additive"])
+def test_mha_without_weights_gives_the_same_output_and_gradients(score, positional):
+    """need_weights=False runs the fused kernel for dot and scaled dot (other scores fall back to
+    the written-out path): the output and every gradient agree with the weights path."""
+    D, H, T = 16, 4, 6
+    mha = tl.MultiHeadAttention(D, H, score=score)
+    pos = None if positional == "none" else tl.make_positional(positional, d_model=D, max_len=T, n_heads=H, head_dim=D // H)
+    x = randn(2, 3, T, D)
+    key_mask = tl.padding_mask([T, 3, 0])  # the last sequence is all padding
+    outs, grads = [], []
+    for need_weights in (True, False):
+        mha.zero_grad()
+        xi = x.clone().requires_grad_()
+        out, w = mha(xi, key_mask=key_mask, mask=tl.causal_mask(T), positional=pos, need_weights=need_weights)
+        assert (w is None) == (not need_weights)
+        (out * randn(5, 3, T, D)).sum().backward()
+        outs.append(out)
+        grads.append([xi.grad] + [p.grad.clone() for p in mha.parameters()])
+    close(outs[1], outs[0])
+    for a, b in zip(*grads):
+        assert torch.isfinite(b).all()
+        close(b, a)
+    expected_fused = {"scaled_dot": 1 / math.sqrt(D // H), "dot": 1.0, "additive": None}[score]
+    assert mha.fused_scale() == expected_fused
+
+
+def test_model_without_cache_matches_the_cache_path_and_trains_the_same():
+    cfg = tl.ModelConfig(vocab_size=11, n_out=5, d_model=16, n_heads=4, n_layers=2, max_len=7, causal=True)
+    model = tl.build_model(cfg, 3)
+    x = torch.randint(0, 11, (4, 7), generator=torch.Generator().manual_seed(0))
+    key_mask = tl.padding_mask([7, 5, 1, 3])
+    logits, _ = model(x, key_mask=key_mask, return_cache=True)
+    close(model(x, key_mask=key_mask), logits)

@@ -50,8 +50,9 @@ def test_cache_keys_and_shapes():
         assert cache[f"blocks.{i}.attn.weights"].shape == (2, 4, 7, 7)
         assert cache[f"blocks.{i}.out"].shape == (2, 7, 16)
         close(cache[f"blocks.{i}.attn.weights"].sum(-1), torch.ones(2, 4, 7))
-    # the cache describes the same forward pass as the plain call
-    assert torch.equal(model(x), logits)
+    # the cache describes the same forward pass as the plain call (which runs the fused kernel:
+    # equal up to float rounding)
+    close(model(x), logits)
     close(model.head(model.ln_f(cache["blocks.2.out"])), logits)
     close(model.blocks[0](cache["embed"], None, model.positional)[0], cache["blocks.0.out"])
     assert isinstance(model(x, return_cache=False), torch.Tensor)

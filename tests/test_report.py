@@ -19,3 +19,13 @@ def test_claims_table_rejects_bad_rows():
         claims_table([("c", "holds", "e")])
     with pytest.raises(ValueError, match="at least one"):
         claims_table([])
+
+
+def test_fmt_gap_hides_float_rounding_below_the_floor():
+    from transformer_lab import fmt_gap
+
+    assert fmt_gap(7.3e-14) == fmt_gap(-7.1e-14) == fmt_gap(0.0) == "< 1e-09"
+    assert fmt_gap(3.25e-3) == "3.25e-03"
+    assert fmt_gap(5e-7, floor=1e-6) == "< 1e-06"
+    with pytest.raises(ValueError, match="floor must be > 0"):
+        fmt_gap(1.0, floor=0)

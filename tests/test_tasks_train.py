@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import transformer_lab as tl
 from transformer_lab.tasks import make_generator
-from transformer_lab.train import loss_and_accuracy
+from transformer_lab.train import loss_and_accuracy, torch_threads
 
 TASKS = [
     tl.PointerTask(),
@@ -136,3 +136,58 @@ def test_evaluate_restores_the_training_mode_and_matches_loss_and_accuracy():
     tok, tgt = KV.batch(64, 3)
     loss, acc = loss_and_accuracy(model(tok), tgt)
     assert metrics == {"loss": loss.item(), "accuracy": acc.item()}
+
+
+def test_our_adamw_is_torch_adamw_bit_for_bit_and_never_imports_dynamo():
+    """transformer_lab.optim.AdamW calls torch's functional Adam (decoupled weight decay) and keeps the
+    state itself: the same parameters as torch.optim.AdamW after several steps, to the last bit."""
+    import subprocess
+    import sys
+
+    from transformer_lab.optim import AdamW
+
+    a = small_setup(KV)
+    b = small_setup(KV)
+    ours = AdamW(a.parameters(), lr=3e-3, weight_decay=0.1)
+    theirs = torch.optim.AdamW(b.parameters(), lr=3e-3, weight_decay=0.1)
+    gen_a, gen_b = make_generator(4), make_generator(4)
+    for _ in range(6):
+        for model, opt, gen in ((a, ours, gen_a), (b, theirs, gen_b)):
+            tok, tgt = KV.sample(16, gen)
+            loss, _ = loss_and_accuracy(model(tok), tgt)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        AdamW(a.parameters(), lr=0)
+    with pytest.raises(ValueError, match="at least one tensor"):
+        AdamW([])
+    # the reason it exists: torch.optim imports torch._dynamo (2 s) on first use; training must not
+    probe = (
+        "import sys, transformer_lab as tl\n"
+        "task = tl.KeyValueRecallTask(n_keys=3, n_values=2, n_pairs=2)\n"
+        "cfg = tl.ModelConfig(vocab_size=task.vocab_size, n_out=task.n_out, d_model=8, n_heads=2, max_len=task.seq_len)\n"
+        "tl.train(tl.build_model(cfg), task, tl.TrainConfig(steps=2, eval_size=8))\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_training_gives_the_same_numbers_whatever_the_thread_setting():
+    """TrainConfig.threads=1 (the default): a matmul's rounding depends on the thread count, and
+    training amplifies it; the loop runs on one thread and puts the caller's setting back."""
+    before = torch.get_num_threads()
+    histories = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            histories.append(tl.train(small_setup(KV), KV, FAST))
+            assert torch.get_num_threads() == threads  # restored
+    finally:
+        torch.set_num_threads(before)
+    assert histories[0] == histories[1]
+    with pytest.raises(ValueError, match="TrainConfig.threads must be a positive int or None"):
+        tl.TrainConfig(threads=0)
+    with torch_threads(None):
+        assert torch.get_num_threads() == before

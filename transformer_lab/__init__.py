@@ -56,7 +56,7 @@ from .positional import AlibiPositional, IndexPositional, NormalizedPositional, 
 from .positional import ShawRelativePositional, T5RelativeBias  # notebook 08
 from . import pe_analysis  # notebook 08: score patterns, translation invariance, length limits, loss by length
 from . import heads  # notebooks 01 and 05: head layout, cost, rank, ablation
-from .report import claims_table  # every notebook: the note's claims with computed verdicts
+from .report import claims_table, fmt_gap  # every notebook: the note's claims with computed verdicts
 from .train import History, TrainConfig, evaluate, final_accuracy, train, train_many
 
 __version__ = "0.1.0"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["VERDICTS", "claims_table"]
+__all__ = ["VERDICTS", "claims_table", "fmt_gap"]
 
 VERDICTS = ("holds", "holds with a caveat", "does not hold")
 
@@ -26,3 +26,11 @@ def claims_table(claims: Sequence[tuple[str, str, str, str]]) -> str:
             raise ValueError(f"claims[{i}] verdict must be one of {VERDICTS}, got {verdict!r}")
         rows.append(f"| {claim} | **{verdict}** | {evidence} | §{section} |")
     return "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(rows)
+
+
+def fmt_gap(x: float, floor: float = 1e-9) -> str:
+    """A difference that should be zero, printed so reruns print the same text: below ``floor`` it
+    is float rounding (its digits change with the CPU and the thread count), shown as ``< floor``."""
+    if not floor > 0:
+        raise ValueError(f"floor must be > 0, got {floor}")
+    return f"< {floor:.0e}" if abs(x) < floor else f"{x:.2e}"

@@ -6,18 +6,22 @@ The notebook decides what to print; the loop prints nothing (a ``tqdm.auto`` bar
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 
+from .optim import AdamW
 from .tasks import IGNORE, Task, make_generator
 
 if TYPE_CHECKING:
     from .config import ModelConfig
 
-__all__ = ["TrainConfig", "History", "train", "train_many", "final_accuracy", "evaluate", "loss_and_accuracy"]
+__all__ = [
+    "TrainConfig", "History", "train", "train_many", "final_accuracy", "evaluate", "loss_and_accuracy", "torch_threads",
+]
 
 
 @dataclass
@@ -31,8 +35,14 @@ class TrainConfig:
     eval_every: int = 50  # evaluate every this many steps (and at the last step)
     eval_size: int = 512  # sequences in the fixed evaluation batch
     eval_seed: int = 10_000  # seeds the evaluation batch, disjoint from the training seed
+    # torch intra-op threads while training. 1: the same numbers on any machine's core count and
+    # load (a matmul's rounding depends on how many threads split it, and training amplifies the
+    # last bit into a different accuracy); toy models train no slower on one thread. None: leave it.
+    threads: int | None = 1
 
     def __post_init__(self):
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1):
+            raise ValueError(f"TrainConfig.threads must be a positive int or None, got {self.threads!r}")
         for name in ("steps", "batch_size", "eval_every", "eval_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -90,9 +100,13 @@ def loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torc
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, task: Task, size: int = 512, seed: int = 10_000) -> dict[str, float]:
     """Loss and accuracy on one fixed batch of ``size`` sequences drawn with ``seed``."""
+    return _evaluate_on(model, *task.batch(size, seed))
+
+
+@torch.no_grad()
+def _evaluate_on(model: torch.nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
     was_training = model.training
     model.eval()
-    tokens, targets = task.batch(size, seed)
     loss, acc = loss_and_accuracy(model(tokens), targets)
     model.train(was_training)
     return {"loss": loss.item(), "accuracy": acc.item()}
@@ -107,12 +121,31 @@ def train(
 ) -> History:
     """Train ``model`` on ``task`` with AdamW; returns the :class:`History`.
 
-    Deterministic for a given model init and ``cfg.seed``. Each callback is called as
-    ``callback(step, metrics, model)`` after every evaluation.
+    Deterministic for a given model init and ``cfg.seed``, on ``cfg.threads`` threads whatever
+    the machine. Each callback is called as ``callback(step, metrics, model)`` after every evaluation.
     """
     cfg = cfg or TrainConfig()
+    with torch_threads(cfg.threads):
+        return _train(model, task, cfg, callbacks, progress)
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block on ``n`` torch intra-op threads (None: as set), then restore the setting."""
+    before = torch.get_num_threads()
+    if n is not None and n != before:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def _train(model, task: Task, cfg: TrainConfig, callbacks, progress: bool) -> History:
     gen = make_generator(cfg.seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)  # = torch.optim.AdamW
+    eval_batch = task.batch(cfg.eval_size, cfg.eval_seed)  # the fixed evaluation batch, drawn once
     history = History()
     steps = range(1, cfg.steps + 1)
     if progress:
@@ -130,7 +163,7 @@ def train(
         opt.step()
         history.train_loss.append(loss.item())
         if step % cfg.eval_every == 0 or step == cfg.steps:
-            metrics = evaluate(model, task, cfg.eval_size, cfg.eval_seed)
+            metrics = _evaluate_on(model, *eval_batch)
             history.eval_steps.append(step)
             history.eval_loss.append(metrics["loss"])
             history.eval_accuracy.append(metrics["accuracy"])

@@ -129,7 +129,7 @@ def rope_scores(shift, layout_q="interleaved", layout_k="interleaved"):
 
 
 offset_gap = max((rope_scores(s) - rope_scores(0)).abs().max().item() for s in (1, 7, 1000))
-print(f"RoPE scores, positions shifted by 1, 7, 1000: largest change {offset_gap:.1e}")
+print(f"RoPE scores, positions shifted by 1, 7, 1000: largest change {tl.fmt_gap(offset_gap)}")
 assert offset_gap < 1e-9
 
 # %% [markdown]
@@ -247,7 +247,7 @@ assert index_norm[15] > 10 * emb_norm
 gap = {name: pa.translation_gap(s, D, H, Dh, T=8, shift=5) for name, s in built.items()}
 invariant = {name: gap[name] < 1e-9 for name in SCHEMES}
 for name in SCHEMES:
-    print(f"{name:11s} largest score change {gap[name]:9.2e}  translation invariant: {'yes' if invariant[name] else 'no'}")
+    print(f"{name:11s} largest score change {tl.fmt_gap(gap[name]):>9s}  translation invariant: {'yes' if invariant[name] else 'no'}")
 assert {n for n in SCHEMES if invariant[n]} == {"none", "shaw", "t5", "rope", "alibi"}
 assert all(gap[n] > 1e-3 for n in SCHEMES if not invariant[n])
 
@@ -483,7 +483,7 @@ claims = [
      f"A 16-row table refuses 17 tokens; rows 16–63 of the 64-row table are still their initialisation; "
      f"excess grows {growth['learned']:+.2f} (§3c).", "3c"),
     ("RoPE: q_mᵀk_n depends on m − n only; its scores decay with distance.",
-     "holds with a caveat", f"Offset property exact (change {offset_gap:.0e}). The decay holds for aligned q = k; "
+     "holds with a caveat", f"Offset property exact (change {tl.fmt_gap(offset_gap)}). The decay holds for aligned q = k; "
      f"for independent random q, k the mean score is ≤ {random_mean.abs().max():.3f} at every distance (§1a, §2).", "1a, 2"),
     ("ALiBi extrapolates past the training length where sinusoids fail (Press et al., Figure 1).",
      "holds" if growth["alibi"] < 0.1 < 0.3 < growth["sinusoidal"] else "does not hold",
