@@ -3,6 +3,9 @@ PYTHON ?= python3
 # jupyter refuses to run as root without --allow-root (containers, CI machines)
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
+# two worker processes (pytest-xdist); --dist loadscope keeps each module's tests, and each notebook's
+# nbval cells, in one worker, in order; -p loads the browser test's summary in the controller process
+XDIST := -n 2 --dist loadscope -p tests.browser.summary
 
 .PHONY: install lab test unit notebooks check-notebooks bench
 
@@ -12,8 +15,8 @@ install:
 lab: install  ## open the notebooks in JupyterLab (token on, loopback only)
 	$(PYTHON) -m jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 $(ROOT_FLAG)
 
-test: install  ## every test: unit tests, widget tests, notebook sources, all notebooks under strict nbval
-	$(PYTHON) -m pytest tests notebooks $(NBVAL)
+test: install  ## every test: unit, widget, notebook sources, all notebooks under strict nbval, the browser test; on 2 cores
+	$(PYTHON) -m pytest $(XDIST) tests notebooks $(NBVAL)
 
 unit:  ## the unit tests only (fast)
 	$(PYTHON) -m pytest tests --ignore=tests/browser
@@ -33,5 +36,5 @@ html:  ## export every notebook to HTML with all its figures, into build/html/ (
 classroom: install  ## each notebook's main explorer alone, full width (Voila on 127.0.0.1, token on); NB=03 for one
 	$(PYTHON) tools/classroom.py $(NB)
 
-browser-test: install  ## only the browser test: every notebook in JupyterLab in Chromium; screenshots in artifacts/browser/
-	$(PYTHON) -m pytest tests/browser -q
+browser-test: install  ## only the browser test: every notebook up to its main explorer in JupyterLab in Chromium; screenshots in artifacts/browser/
+	$(PYTHON) -m pytest $(XDIST) tests/browser -q

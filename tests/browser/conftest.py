@@ -11,7 +11,15 @@
 - ``lab_page``: one browser page holding JupyterLab, shared by the notebooks (loading JupyterLab
   once saves time); each test opens its notebook in it and closes it with its kernel.
 - ``browser_metrics``: numbers the tests record; printed in pytest's terminal summary (visible
-  without ``-s``) and written to ``artifacts/browser/metrics.json``, next to the screenshots.
+  without ``-s``) and written to ``artifacts/browser/metrics.json``, next to the screenshots, by
+  ``summary.py``.
+
+Under pytest-xdist (``make test``: ``-n 2 --dist loadscope``) each worker that runs a module of
+this package has its own browser (and the one running ``test_lab_in_browser.py`` its own
+JupyterLab); the package fixtures are per worker process. A worker sends its numbers to the
+controller through xdist's ``workeroutput``; the controller, which never loads this conftest,
+prints and writes them with ``-p tests.browser.summary`` (the Makefile passes it). Stale
+screenshots are removed once per run, by whichever worker starts a browser first.
 """
 
 from __future__ import annotations
@@ -26,10 +34,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock; xdist workers might then both clean the artifacts
+    fcntl = None
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -116,6 +130,17 @@ _METRICS: dict = {
     "notebooks": {}, "classroom": {}, "html_export": {},
     "started": None, "finished": None, "server_start_s": None, "lab_load_s": None,
 }
+_RUN_ID = uuid.uuid4().hex  # this run, when there are no xdist workers to share theirs
+
+
+def worker_id(config) -> str | None:
+    """The xdist worker this process is (``gw0``, ...), or None in a plain (or the controller) process."""
+    return getattr(config, "workerinput", {}).get("workerid")
+
+
+def run_id(config) -> str:
+    """The same for every process of one pytest run (xdist's testrunuid; else this process's)."""
+    return getattr(config, "workerinput", {}).get("testrunuid") or _RUN_ID
 
 
 @pytest.fixture(scope="session")
@@ -125,61 +150,52 @@ def browser_metrics() -> dict:
 
 @pytest.fixture(scope="package", autouse=True)
 def _browser_test_clock():
-    """Times the whole browser test (this package)."""
-    _METRICS["started"] = time.perf_counter()
+    """When the browser test (this package) starts and ends, by the wall clock (comparable between
+    xdist workers); under xdist a worker may enter the package more than once."""
+    if _METRICS["started"] is None:
+        _METRICS["started"] = time.time()
     yield
-    _METRICS["finished"] = time.perf_counter()
+    _METRICS["finished"] = time.time()
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_configure(config):
+    """The terminal summary (``summary.py``): ``-p tests.browser.summary`` loads it in pytest's
+    (xdist's controller) process, which never loads this conftest under xdist; else it is
+    registered here."""
+    if not (config.pluginmanager.has_plugin("tests.browser.summary") or config.pluginmanager.has_plugin("browser-summary")):
+        from . import summary
+
+        config.pluginmanager.register(summary, "browser-summary")
+
+
+def pytest_sessionfinish(session):
+    """Hand this process's numbers to the summary: an xdist worker sends them to the controller."""
     m = _METRICS
     if m["started"] is None or not (m["notebooks"] or m["classroom"] or m["html_export"]):
         return
-    total = (m["finished"] or time.perf_counter()) - m["started"]
-    tr = terminalreporter
-    tr.section("lab in a real browser (JupyterLab + Chromium)")
-    tr.write_line(
-        f"total time of the browser test: {total:.1f} s; {len(m['notebooks'])} notebooks in JupyterLab "
-        f"(server start {m['server_start_s'] or 0:.1f} s, JupyterLab load {m['lab_load_s'] or 0:.1f} s)"
-    )
-    for name, r in sorted(m["classroom"].items()):
-        tr.write_line(
-            f"  classroom page {name}: Voila start {r.get('server_s', 0):.1f} s, page ready {r.get('ready_s', 0):.1f} s, "
-            f"explorer width {r.get('width_fraction', 0):.0%} of the window, {r.get('control')!r} changed the figure"
-        )
-    if m["html_export"]:
-        r = m["html_export"]
-        tr.write_line(f"  HTML export: {r.get('pages')} pages, {r.get('figures')} figures kept, {r.get('seconds', 0):.1f} s")
-    rows = sorted(m["notebooks"].items())
-    for name, r in rows:
-        line = f"  {name:22s} open+kernel {r.get('open_s', 0):5.1f} s  run all {r.get('run_s', 0):6.1f} s"
-        if r.get("latency_median_ms") is not None:
-            line += (
-                f"  main widget: {r['control']} changed the figure; latency median "
-                f"{r['latency_median_ms']:.0f} ms over {len(r['latencies_ms'])} changes"
-                f" (min {min(r['latencies_ms']):.0f}, max {max(r['latencies_ms']):.0f})"
-            )
-        tr.write_line(line)
-        slider = r.get("slider")
-        if slider and slider.get("latency_median_ms") is not None:
-            tr.write_line(
-                f"  {'':22s} slider change: {slider['control']}: median {slider['latency_median_ms']:.0f} ms over "
-                f"{len(slider['latencies_ms'])} changes (min {min(slider['latencies_ms']):.0f}, max {max(slider['latencies_ms']):.0f})"
-            )
-        elif slider and slider.get("error"):
-            tr.write_line(f"  {'':22s} slider change: {slider['control']}: {slider['error']}")
-    measured = [(r["latency_median_ms"], name) for name, r in rows if r.get("latency_median_ms") is not None]
-    if measured:
-        worst, name = max(measured)
-        tr.write_line(f"slowest main widget: {name}, median {worst:.0f} ms from the key press / click to the new figure")
-    sliders = [(r["slider"]["latency_median_ms"], name, r["slider"]["control"]) for name, r in rows
-               if (r.get("slider") or {}).get("latency_median_ms") is not None]
-    if sliders:
-        worst, name, control = max(sliders)
-        tr.write_line(f"slowest slider change: {name} {control}, median {worst:.0f} ms from the key press to the new figure")
-    tr.write_line(f"screenshots and metrics: {ARTIFACTS.relative_to(ROOT)}/")
+    config = session.config
+    if worker_id(config) is not None:
+        config.workeroutput["browser_metrics"] = json.dumps({**m, "worker": worker_id(config)}, default=str)
+        return
+    plugin = config.pluginmanager.get_plugin("tests.browser.summary") or config.pluginmanager.get_plugin("browser-summary")
+    if plugin is not None:
+        plugin.add_metrics(config, m)
+
+
+def clean_stale_artifacts(config) -> None:
+    """Remove the last run's screenshots and metrics, once per run: under xdist the first worker
+    to start a browser does it, and the others leave alone what it has written since."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "metrics.json").write_text(json.dumps({**m, "total_s": total}, indent=2, default=str))
+    with open(ARTIFACTS / ".run.lock", "a+") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = ARTIFACTS / ".run"
+        if marker.exists() and marker.read_text() == run_id(config):
+            return
+        for stale in ARTIFACTS.glob("*"):
+            if stale.suffix in (".png", ".json"):  # logs are rewritten by their servers
+                stale.unlink(missing_ok=True)
+        marker.write_text(run_id(config))
 
 
 # ----------------------------------------------------------------------------- server and browser
@@ -229,6 +245,7 @@ def lab_server(chromium, tmp_path_factory):
         "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "jupyterlab.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=served / "notebooks", env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -263,13 +280,10 @@ def lab_server(chromium, tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
-def browser(chromium):
+def browser(chromium, request):
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob("*"):  # the last run's screenshots, once this run can make new ones
-        if stale.suffix in (".png", ".json"):  # logs are rewritten by their servers
-            stale.unlink()
+    clean_stale_artifacts(request.config)  # the last run's screenshots, once this run can make new ones
     pw = sync_playwright().start()
     b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
     try:

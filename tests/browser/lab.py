@@ -1,8 +1,9 @@
 """Drive JupyterLab in a Playwright page: open a notebook, run it, read its outputs, move a widget.
 
 JupyterLab is started with ``--LabApp.expose_app_in_browser=True``, so ``window.jupyterapp`` is
-the application: commands (``docmanager:open``, ``notebook:run-all-cells``) and the notebook
-models are reached through it, the way JupyterLab's own UI tests do. Widgets are moved through the
+the application: commands (``docmanager:open``, ``notebook:clear-all-cell-outputs``,
+``notebook:run-all-above``, ``notebook:run-all-cells``) and the notebook models are reached
+through it, the way JupyterLab's own UI tests do. Widgets are moved through the
 DOM only, as a person would: type into a slider's readout and press Enter, click a checkbox,
 pick a dropdown option, press a toggle button.
 """
@@ -44,6 +45,31 @@ RUN_ALL_JS = """
   app.commands.execute('notebook:run-all-cells').then(
     (ok) => { panel.__run = {done: true, ok: ok}; },
     (err) => { panel.__run = {done: true, ok: false, error: String(err)}; });
+}
+"""
+
+# JupyterLab's Edit › Clear Outputs of All Cells: no output and no execution count left anywhere
+CLEAR_ALL_JS = """
+async (id) => {
+  const app = window.jupyterapp;
+  app.shell.activateById(id);
+  await app.commands.execute('notebook:clear-all-cell-outputs');
+  return window.__e2e[id].content.model.cells.length;
+}
+"""
+
+# Run › Run All Above Selected Cell, with cell ``stop`` selected: runs cells 0 .. stop-1
+RUN_ABOVE_JS = """
+({id, stop}) => {
+  const app = window.jupyterapp;
+  app.shell.activateById(id);
+  const panel = window.__e2e[id];
+  panel.content.activeCellIndex = stop;
+  panel.content.deselectAll();
+  panel.__run = {done: false, active: panel.content.activeCellIndex};
+  app.commands.execute('notebook:run-all-above').then(
+    (ok) => { panel.__run = {...panel.__run, done: true, ok: ok}; },
+    (err) => { panel.__run = {...panel.__run, done: true, ok: false, error: String(err)}; });
 }
 """
 
@@ -179,6 +205,29 @@ class LabNotebook:
         self.page.wait_for_function(RUN_DONE_JS, arg=self.id, timeout=timeout_s * 1000, polling=250)
         self.wait_idle(timeout_s)
         return self.page.evaluate(RUN_RESULT_JS, self.id)
+
+    def clear_outputs(self) -> int:
+        """Clear every cell's outputs and execution count (Edit › Clear Outputs of All Cells), so
+        the committed outputs of the cells not run next cannot pass for fresh ones. Returns the
+        number of cells."""
+        return self.page.evaluate(CLEAR_ALL_JS, self.id)
+
+    def run_through(self, last: int, timeout_s: float) -> dict:
+        """Run cells 0 .. ``last`` (notebook indices, markdown included): select cell ``last + 1``
+        and run all above it; run all cells when ``last`` is the last cell."""
+        n_cells = self.page.evaluate("(id) => window.__e2e[id].content.model.cells.length", self.id)
+        if last + 1 >= n_cells:
+            return self.run_all(timeout_s)
+        self.page.evaluate(RUN_ABOVE_JS, {"id": self.id, "stop": last + 1})
+        self.page.wait_for_function(RUN_DONE_JS, arg=self.id, timeout=timeout_s * 1000, polling=250)
+        self.wait_idle(timeout_s)
+        return self.page.evaluate(RUN_RESULT_JS, self.id)
+
+    def cell_index_of(self, locator) -> int:
+        """The notebook index of the cell whose DOM holds ``locator``'s element (-1: none)."""
+        return locator.evaluate(
+            "(el, id) => window.__e2e[id].content.widgets.findIndex((w) => w.node.contains(el))", self.id
+        )
 
     def code_cells(self) -> list[dict]:
         return self.page.evaluate(OUTPUTS_JS, self.id)
