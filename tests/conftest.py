@@ -66,3 +66,52 @@ def assert_blit_matches_full_draw(fresh_fig, explorer_fig) -> None:
     assert full.shape == blitted.shape
     differing = (np.abs(full - blitted).max(-1) > 8).mean()
     assert differing < 0.002, f"{differing:.2%} of pixels differ"
+
+
+@pytest.fixture
+def close_new_widgets():
+    """Close the widgets a test created; the module-scoped explorers (created before it) stay open.
+
+    ``Widget.close_all()`` would close those too, and a closed widget has no ``_repr_mimebundle_``.
+    """
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    yield
+    for key in [k for k in _instances if k not in before]:
+        widget = _instances.get(key)
+        if widget is not None:
+            widget.close()
+
+
+def update_and_full_draw_medians(explorer, steps, full_draws: int = 3) -> tuple[float, float]:
+    """Median seconds of a blitted update and of a full ``fig.canvas.draw()`` + PNG of the same figure.
+
+    ``steps`` is a list of ``{control: value}``; each is applied with ``explorer.set`` and must
+    change a control. ``full_draws`` full draws are timed in between, back to back with the
+    updates, so both medians see the same load: their ratio does not flake on a busy machine
+    (the 15 ms budget itself is measured by ``tools/widget_latency.py``).
+    """
+    import math
+    import statistics
+    import time
+
+    import numpy as np
+
+    from transformer_lab import plots
+
+    updates, fulls = [], []
+    canvas = explorer.fig.canvas
+    every = max(1, math.ceil(len(steps) / full_draws))
+    for i, step in enumerate(steps):
+        before = dict(explorer.values)
+        explorer.set(**step)
+        assert explorer.values != before, f"step {step} changed no control"
+        updates.append(explorer.last_update_seconds)
+        if i % every == 0:
+            t0 = time.perf_counter()
+            canvas.draw()  # every static artist again: what an update would cost without blitting
+            plots.encode_png(np.asarray(canvas.buffer_rgba()))
+            fulls.append(time.perf_counter() - t0)
+    explorer.renderer.render()  # the canvas shows the blitted frame again
+    return statistics.median(updates), statistics.median(fulls)

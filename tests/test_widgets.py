@@ -1,41 +1,52 @@
 """Widgets without a browser: each control changes the plotted data as expected."""
 
+import io
 import math
-import statistics
 
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw
+from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
 
 matplotlib.use("Agg")
-
-import ipywidgets  # noqa: E402
 
 from transformer_lab import plots  # noqa: E402
 from transformer_lab.widgets import Quiz, ScoreDistributionExplorer  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
-@pytest.fixture(autouse=True)
-def _close_widgets():
-    yield
-    ipywidgets.Widget.close_all()
+
+@pytest.fixture(scope="module")
+def fresh():
+    """Built with its defaults (d_k=64, unscaled) and never changed: for the tests of the first render."""
+    e = ScoreDistributionExplorer(d_k=64, scaled=False)
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    """Shared by the tests that only move controls: each starts by setting every control."""
+    e = ScoreDistributionExplorer()
+    yield e
+    e.close()
 
 
 def _bar_heights(explorer):
-    return np.array([bar.get_height() for bar in explorer.artists["bars"]])
+    return explorer.artists["bars"].get_heights()
 
 
-def test_score_explorer_starts_rendered():
-    e = ScoreDistributionExplorer(d_k=64, scaled=False)
+def test_score_explorer_starts_rendered(fresh):
+    e = fresh
     assert bytes(e.image.value).startswith(b"\x89PNG")
     assert e.state["d_k"] == 64 and e.state["scaled"] is False
     assert "d_k=64" in e.readout.value
     assert math.isclose(_bar_heights(e).sum(), 1.0, rel_tol=1e-5)  # one softmax row
 
 
-def test_d_k_slider_widens_unscaled_scores_and_sharpens_softmax():
-    e = ScoreDistributionExplorer(d_k=1, scaled=False)
+def test_d_k_slider_widens_unscaled_scores_and_sharpens_softmax(explorer):
+    e = explorer
+    e.set(d_k=1, scaled=False)
     var_small, ent_small, max_small = e.state["score_var"], e.state["entropy"], _bar_heights(e).max()
     png_small = e.image.value
     e.controls["d_k"].value = 1024
@@ -47,8 +58,9 @@ def test_d_k_slider_widens_unscaled_scores_and_sharpens_softmax():
     assert e.image.value != png_small
 
 
-def test_scale_checkbox_restores_unit_variance():
-    e = ScoreDistributionExplorer(d_k=256, scaled=False)
+def test_scale_checkbox_restores_unit_variance(explorer):
+    e = explorer
+    e.set(d_k=256, scaled=False)
     stairs_before = e.artists["stairs"].get_data().values.copy()
     e.controls["scaled"].value = True
     assert 0.7 < e.state["score_var"] < 1.3
@@ -58,28 +70,45 @@ def test_scale_checkbox_restores_unit_variance():
     assert "scaled" in e.readout.value
 
 
-def test_score_explorer_rejects_unknown_d_k_and_control():
+def test_score_explorer_rejects_unknown_d_k_and_control(explorer):
     with pytest.raises(ValueError, match="d_k must be one of"):
         ScoreDistributionExplorer(d_k=3)
-    e = ScoreDistributionExplorer()
     with pytest.raises(ValueError, match="unknown control 'n'"):
-        e.set(n=3)
+        explorer.set(n=3)
 
 
-def test_score_explorer_update_is_fast():
-    """The budget: at most 30 ms per update in the kernel (median over repeated updates)."""
-    e = ScoreDistributionExplorer()
-    times = []
-    for i in range(24):
-        e.set(d_k=e.D_KS[i % len(e.D_KS)])
-        times.append(e.last_update_seconds)
-        e.set(scaled=not e.controls["scaled"].value)  # always a change, so always an update
-        times.append(e.last_update_seconds)
-    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+def test_score_explorer_update_is_fast(explorer):
+    """Blitting pays: an update is several times cheaper than a full draw (the 15 ms budget is
+    measured by tools/widget_latency.py, where the machine's load is known)."""
+    e = explorer
+    e.set(d_k=64, scaled=False)
+    steps = []
+    for i in range(12):
+        steps += [{"d_k": e.D_KS[(i + 1) % len(e.D_KS)]}, {"scaled": i % 2 == 0}]  # each step changes a control
+    update, full = update_and_full_draw_medians(e, steps)
+    assert full >= 3 * update, f"update {update * 1e3:.1f} ms vs full draw {full * 1e3:.1f} ms: not 3x faster"
+    assert update <= 0.250, f"median update {update * 1e3:.1f} ms"  # generous: a regression, not a budget
 
 
-def test_explorer_text_repr_is_short_and_stable():
-    e = ScoreDistributionExplorer(d_k=64, scaled=False)
+def test_update_png_is_the_canvas(explorer):
+    """The PNG the widget shows decodes to exactly the pixels of the blitted canvas, frame after
+    frame (the encoder re-compresses only the bands of rows that changed)."""
+    from PIL import Image
+
+    e = explorer
+    for values in ({"d_k": 32, "scaled": True}, {"d_k": 32, "scaled": False}, {"d_k": 2, "scaled": False}):
+        e.set(**values)
+        shown = np.asarray(Image.open(io.BytesIO(bytes(e.image.value))).convert("RGBA"))
+        np.testing.assert_array_equal(shown, np.asarray(e.fig.canvas.buffer_rgba()))
+    image = np.asarray(e.fig.canvas.buffer_rgba())
+    one_shot = np.asarray(Image.open(io.BytesIO(plots.encode_png(image))).convert("RGBA"))
+    np.testing.assert_array_equal(one_shot, image)
+    with pytest.raises(ValueError, match=r"rgba must be an \(H, W, 4\) uint8 array"):
+        plots.encode_png(np.zeros((2, 2, 3), np.uint8))
+
+
+def test_explorer_text_repr_is_short_and_stable(fresh):
+    e = fresh
     bundle = e._repr_mimebundle_()
     assert bundle["text/plain"] == "ScoreDistributionExplorer(d_k=64, scaled=False)"
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -121,10 +150,11 @@ def test_heatmap_marks_masked_cells_and_labels_axes():
         plots.plot_heatmap(np.zeros(3))
 
 
-def test_blit_renderer_matches_a_full_draw():
+def test_blit_renderer_matches_a_full_draw(explorer):
     """Blitting the moving artists over the cached background gives the picture a full draw gives."""
-    e = ScoreDistributionExplorer(d_k=16, scaled=False)
-    e.set(d_k=128, scaled=True)  # two blitted updates after the first full draw
+    e = explorer
+    e.set(d_k=16, scaled=False)
+    e.set(d_k=128, scaled=True)  # blitted updates after the first full draw (the title from its cached pixels)
     fig, artists = plots.score_distribution_figure(e.n_keys, e.D_KS, e.curves)
     st = e.state
     title = e.artists["title"].get_text()

@@ -3,26 +3,50 @@
 from __future__ import annotations
 
 import math
-import statistics
 
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw
+from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
 
 matplotlib.use("Agg")
 
-import ipywidgets  # noqa: E402
 import torch  # noqa: E402
 
 from transformer_lab import plots  # noqa: E402
 from transformer_lab.widgets import PaddingMaskExplorer  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("close_new_widgets")
+DEFAULTS = {"mask": True, "form": "add", "fill": "-1000", "dtype": "float32", "scale": 1000, "side": "right",
+            "causal": False}
 
-@pytest.fixture(autouse=True)
-def _close_widgets():
-    yield
-    ipywidgets.Widget.close_all()
+
+@pytest.fixture(scope="module")
+def fresh():
+    """Built with its defaults and never changed: for the tests of the first render."""
+    e = PaddingMaskExplorer()
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def shared():
+    e = PaddingMaskExplorer()
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def at(shared):
+    """``at(**values)``: the shared explorer with every control set (the defaults, then ``values``)."""
+    def move(**values):
+        shared.set(**{**DEFAULTS, **values})
+        return shared
+    return move
+
+
+def bar_tops(e):
+    return list(e.artists["bars"].get_heights() + plots.LEAK_FLOOR)  # the bars start at the floor of the axis
 
 
 def mesh_data(e, b):
@@ -35,25 +59,25 @@ def mesh_invalid(e, b):
 
 def hatched_cells(e, b):
     """The (query, key) cells the hatch path covers, read back from the artist."""
-    verts = e.artists["hatches"][b].get_path().vertices
+    verts = e.artists["hatches"].parts[b].get_path().vertices
     if len(verts) < 5:
         return set()
     centres = verts.reshape(-1, 5, 2)[:, :4].mean(1)  # (n, 2): (x = key, y = query)
     return {(int(round(y)), int(round(x))) for x, y in centres}
 
 
-def test_starts_rendered_with_the_default_state():
-    e = PaddingMaskExplorer()
+def test_starts_rendered_with_the_default_state(fresh):
+    e = fresh
     assert bytes(e.image.value).startswith(b"\x89PNG")
     assert e.state["fill"] == "-1000" and e.state["form"] == "add" and e.state["scale"] == 1000
     assert e.state["weights"].shape == (3, 6, 6)
     assert e.state["leaks"][0] == 0 and min(e.state["leaks"][1:]) > 0.1  # -1000 added at scale 1000 leaks
     assert "leaked mass per sequence" in e.readout.value
-    assert len(e.artists["meshes"]) == 3 and len(e.artists["bars"]) == 3
+    assert len(e.artists["meshes"]) == 3 and len(e.artists["bars"].get_heights()) == 3
 
 
-def test_mask_toggle_lets_pads_take_part():
-    e = PaddingMaskExplorer(fill="-inf", scale=1)
+def test_mask_toggle_lets_pads_take_part(at):
+    e = at(fill="-inf", scale=1)
     assert e.state["leaks"] == [0.0, 0.0, 0.0]
     assert mesh_data(e, 2)[:, 2:].max() == 0  # sequence 2 has 2 real tokens: pad columns get no weight
     e.controls["mask"].value = False
@@ -62,8 +86,8 @@ def test_mask_toggle_lets_pads_take_part():
     assert "no mask" in e.readout.value and "pads take part" in e.artists["status"].get_text()
 
 
-def test_fill_and_form_decide_the_leak_at_large_scores():
-    e = PaddingMaskExplorer(fill="-1000", form="add", scale=1000)
+def test_fill_and_form_decide_the_leak_at_large_scores(at):
+    e = at(fill="-1000", form="add", scale=1000)
     leak_1000 = e.state["leaks"]
     e.controls["fill"].value = "-inf"
     assert e.state["leaks"] == [0.0, 0.0, 0.0] and max(leak_1000) > 0.1
@@ -72,22 +96,23 @@ def test_fill_and_form_decide_the_leak_at_large_scores():
     assert e.state["fill_value"] == -1000.0
 
 
-def test_scale_slider_moves_the_leak():
-    e = PaddingMaskExplorer(fill="-1000", form="add", scale=1)
+def test_scale_slider_moves_the_leak(at):
+    e = at(fill="-1000", form="add", scale=1)
     assert e.state["leaks"] == [0.0, 0.0, 0.0]
-    heights = [bar.get_height() for bar in e.artists["bars"]]
+    heights = list(e.artists["bars"].get_heights())
     e.controls["scale"].value = 3000
     assert min(e.state["leaks"][1:]) > 0.1
-    assert [bar.get_height() for bar in e.artists["bars"]] != heights
+    assert list(e.artists["bars"].get_heights()) != heights
     assert "scale 3000" in e.artists["status"].get_text()
 
 
-def test_dtype_float16_with_minus_1e9():
-    e = PaddingMaskExplorer(fill="-1e9", form="set", dtype="float32", side="left", causal=True, scale=1)
+def test_dtype_float16_with_minus_1e9(at):
+    e = at(fill="-1e9", form="set", dtype="float32", side="left", causal=True, scale=1)
     assert e.state["error"] is None and e.artists["meshes"][0].get_visible()
     e.controls["dtype"].value = "float16"
     assert "overflows torch.float16" in e.state["error"] and "error" in e.readout.value
     assert not any(m.get_visible() for m in e.artists["meshes"])  # no weights to show
+    assert not e.artists["bars"].get_visible()
     assert "masked_fill raises" in e.artists["status"].get_text()
     e.controls["form"].value = "add"  # added, -1e9 silently becomes -inf: the rows with no key turn NaN
     assert e.state["error"] is None and not e.state["representable"]
@@ -99,8 +124,8 @@ def test_dtype_float16_with_minus_1e9():
     assert not mesh_invalid(e, 2).any()
 
 
-def test_side_and_causal_move_the_hatched_cells_and_create_rows_without_keys():
-    e = PaddingMaskExplorer(fill="-inf", scale=1, side="right", causal=False)
+def test_side_and_causal_move_the_hatched_cells_and_create_rows_without_keys(at):
+    e = at(fill="-inf", scale=1, side="right", causal=False)
     n = e.lengths[2]
     assert hatched_cells(e, 2) == {(i, j) for i in range(6) for j in range(n, 6)}  # pad key columns
     assert hatched_cells(e, 0) == set()  # the longest sequence has no padding
@@ -115,18 +140,17 @@ def test_side_and_causal_move_the_hatched_cells_and_create_rows_without_keys():
     torch.testing.assert_close(e.state["weights"][0].sum(-1), torch.ones(6))
 
 
-def test_readout_and_state_are_consistent():
-    e = PaddingMaskExplorer(fill="-1000", form="add", scale=1000)
+def test_readout_and_state_are_consistent(at):
+    e = at(fill="-1000", form="add", scale=1000)
     masked = e.state["masked"]  # (B, T, S): the pad key columns, for every query
     assert masked[2, :, 2:].all() and not masked[2, :, :2].any() and not masked[0].any()
     torch.testing.assert_close(e.state["leaks"][2], e.state["weights"][2][:2, 2:].sum(-1).mean().item())
     leaks = [float(x) for x in e.state["leaks"]]
-    for b, bar in enumerate(e.artists["bars"]):
-        top = bar.get_y() + bar.get_height()
+    for b, top in enumerate(bar_tops(e)):
         assert math.isclose(top, max(leaks[b], plots.LEAK_FLOOR), rel_tol=1e-6)
 
 
-def test_bad_arguments_are_named():
+def test_bad_arguments_are_named(shared):
     with pytest.raises(ValueError, match=r"fill must be one of .*'-5'"):
         PaddingMaskExplorer(fill="-5")
     with pytest.raises(ValueError, match=r"dtype must be one of .*'float64'"):
@@ -142,32 +166,31 @@ def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match=r"lengths must hold at most 4 sequences"):
         PaddingMaskExplorer(lengths=(2, 2, 2, 2, 2))
     with pytest.raises(ValueError, match=r"unknown control 'fil'"):
-        PaddingMaskExplorer().set(fil="-inf")
+        shared.set(fil="-inf")
 
 
-def test_update_is_fast():
-    """The budget: at most 30 ms per update in the kernel (median over repeated updates)."""
-    e = PaddingMaskExplorer()
-    times = []
+def test_update_is_fast(at):
+    """Blitting pays: an update is several times cheaper than a full draw (the 15 ms budget is
+    measured by tools/widget_latency.py, where the machine's load is known)."""
+    e = at()
     fills = ("-inf", "-1e9", "-1e4", "-1000", "dtype min")
-    for i in range(12):
-        e.set(fill=fills[i % len(fills)])
-        times.append(e.last_update_seconds)
-        e.set(scale=e.SCALES[i % len(e.SCALES)])
-        times.append(e.last_update_seconds)
-        e.set(side=("right", "left")[i % 2], causal=bool(i % 3))
-        times.append(e.last_update_seconds)
-    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+    steps = []
+    for i in range(8):  # each step changes its control (the defaults are -1000, scale 1000, right, not causal)
+        steps += [{"fill": fills[i % len(fills)]}, {"scale": e.SCALES[i % len(e.SCALES)]},
+                  {"side": ("left", "right")[i % 2], "causal": bool(i % 3)}]
+    update, full = update_and_full_draw_medians(e, steps)
+    assert full >= 3 * update, f"update {update * 1e3:.1f} ms vs full draw {full * 1e3:.1f} ms: not 3x faster"
+    assert update <= 0.250, f"median update {update * 1e3:.1f} ms"  # generous: a regression, not a budget
 
 
-def test_text_repr_is_short_and_stable():
-    e = PaddingMaskExplorer()
+def test_text_repr_is_short_and_stable(fresh):
+    e = fresh
     assert e._repr_mimebundle_()["text/plain"] == (
         "PaddingMaskExplorer(mask=True, form='add', fill='-1000', dtype='float32', scale=1000, side='right', causal=False)")
 
 
-def test_blitted_picture_matches_a_full_draw():
-    e = PaddingMaskExplorer()
+def test_blitted_picture_matches_a_full_draw(at):
+    e = at()
     first = e.state
     e.set(side="left", causal=True, fill="-inf")  # blitted updates after the first full draw
     fig, artists = plots.padding_mask_figure(e.lengths, e.max_len)

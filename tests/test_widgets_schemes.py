@@ -1,17 +1,14 @@
 """Notebook 08's explorer without a browser: each control changes the plotted data as expected."""
 
 import math
-import statistics
 
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw
+from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
 import torch
 
 matplotlib.use("Agg")
-
-import ipywidgets  # noqa: E402
 
 import transformer_lab as tl  # noqa: E402
 from transformer_lab import plots  # noqa: E402
@@ -19,12 +16,7 @@ from transformer_lab.positional import alibi_slopes  # noqa: E402
 from transformer_lab.widgets import PositionalSchemeExplorer  # noqa: E402
 
 LABELS = list(plots.DECAY_LINES)
-
-
-@pytest.fixture(autouse=True)
-def _close_widgets():
-    yield
-    ipywidgets.Widget.close_all()
+pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
 
 @pytest.fixture(scope="module")
@@ -143,22 +135,22 @@ def test_rejects_bad_arguments():
 
 
 def test_update_is_fast(explorer):
-    """The budget: at most 30 ms per update in the kernel (median over repeated updates)."""
+    """Blitting pays: an update is several times cheaper than a full draw (the 15 ms budget is
+    measured by tools/widget_latency.py, where the machine's load is known)."""
     e = explorer
     names = list(tl.POSITIONAL_SCHEMES)
-    times = []
-    for i in range(24):
-        e.set(scheme=names[i % len(names)])
-        times.append(e.last_update_seconds)
-        e.set(head=i % 8)
-        times.append(e.last_update_seconds)
-        e.set(causal=bool(i % 2))
-        times.append(e.last_update_seconds)
-    assert statistics.median(times) < 0.030, f"median update {statistics.median(times) * 1e3:.1f} ms"
+    e.set(scheme=names[-1], head=7, causal=True, base=10000)
+    steps = []
+    for i in range(8):  # each step changes its control
+        steps += [{"scheme": names[i % len(names)]}, {"head": i % 8}, {"causal": i % 2 == 1}]
+    update, full = update_and_full_draw_medians(e, steps)
+    assert full >= 3 * update, f"update {update * 1e3:.1f} ms vs full draw {full * 1e3:.1f} ms: not 3x faster"
+    assert update <= 0.250, f"median update {update * 1e3:.1f} ms"  # generous: a regression, not a budget
 
 
-def test_blitted_picture_matches_a_full_draw():
-    e = PositionalSchemeExplorer(scheme="t5", head=2, causal=True, T=12)
+def test_blitted_picture_matches_a_full_draw(explorer):
+    e = explorer
+    e.set(scheme="t5", head=2, causal=True, base=10000)
     e.set(scheme="alibi", head=1, causal=False, base=1000)
     fig, artists = plots.scheme_explorer_figure(12, e.distances.tolist())
     st = e.state

@@ -1,10 +1,16 @@
-"""Median kernel-side update time of every explorer: each control stepped through its options.
+"""Kernel-side update time of every explorer: each control stepped through its options.
 
-    python tools/widget_latency.py          # prints one line per explorer (ms)
+    python tools/widget_latency.py          # one line per explorer: median and p90 (ms)
 
-The budget is 30 ms per update (compute + moving artists + PNG), measured by
-``Explorer.last_update_seconds``; the tests in tests/test_widgets*.py assert it per explorer.
+An update is ``Explorer.last_update_seconds`` (compute + moving artists + PNG). The budget is
+15 ms median per explorer on a 2-core machine (the tests only check a ratio against a full draw
+and a generous bound, which cannot flake under load; the hard budget is measured here).
+
+``measure(rounds)`` returns ``{name: {"median_ms", "p90_ms", "n"}}`` for tools/bench.py, which
+imports this file by its path.
 """
+
+from __future__ import annotations
 
 import statistics
 
@@ -18,6 +24,8 @@ import torch  # noqa: E402
 import transformer_lab as tl  # noqa: E402
 from transformer_lab import widgets  # noqa: E402
 
+__all__ = ["FACTORIES", "options", "latencies", "measure"]
+
 
 def head_pattern_explorer():
     task = tl.RecallAndPreviousTask(n_keys=4, n_values=3, n_pairs=3)
@@ -26,20 +34,38 @@ def head_pattern_explorer():
     return widgets.HeadPatternExplorer(models, task, examples=task.batch(4, seed=1), eval_batch=task.batch(64, seed=2))
 
 
-def options(control):
+FACTORIES = {
+    "ScoreDistributionExplorer (03)": widgets.ScoreDistributionExplorer,
+    "SymmetricQKExplorer (02)": widgets.SymmetricQKExplorer,
+    "PaddingMaskExplorer (04)": widgets.PaddingMaskExplorer,
+    "HeadPatternExplorer (01)": head_pattern_explorer,
+    "HeadCostExplorer (05)": widgets.HeadCostExplorer,
+    "EmbeddingScaleExplorer (06)": widgets.EmbeddingScaleExplorer,
+    "PositionalEncodingExplorer (07)": widgets.PositionalEncodingExplorer,
+    "PositionalSchemeExplorer (08)": widgets.PositionalSchemeExplorer,
+}
+
+
+def options(control) -> list:
+    """The values a user can give ``control``: every option of a selection, both states of a
+    checkbox, seven evenly spaced values of a slider (on its step)."""
     if isinstance(control, W.Checkbox):
         return [not control.value, control.value]
-    if hasattr(control, "options"):
-        return [o[1] if isinstance(o, tuple) and len(o) == 2 and isinstance(o[0], str) and not isinstance(control.value, tuple) else o
-                for o in control.options]
-    return list(range(control.min, control.max + 1, max(1, (control.max - control.min) // 6)))
+    if hasattr(control, "_options_values"):  # Dropdown, SelectionSlider, ToggleButtons: the values, not the labels
+        return list(control._options_values)
+    step = getattr(control, "step", 1) or 1
+    stride = max(step, (control.max - control.min) // 6 // step * step)
+    return list(range(control.min, control.max + 1, stride))
 
 
-def latency(explorer, rounds: int = 2) -> float:
+def latencies(explorer, rounds: int = 2) -> list[float]:
+    """Seconds of every update while each control is stepped through its options, ``rounds`` times."""
     times = []
     for _ in range(rounds):
         for control in explorer.controls.values():
             for value in options(control):
+                if value == control.value:
+                    continue  # no change, no update
                 before = explorer.last_update_seconds
                 try:
                     control.value = value
@@ -47,21 +73,26 @@ def latency(explorer, rounds: int = 2) -> float:
                     continue
                 if explorer.last_update_seconds != before:
                     times.append(explorer.last_update_seconds)
-    return statistics.median(times), len(times)
+    return times
+
+
+def _p90(times: list[float]) -> float:
+    return statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0]
+
+
+def measure(rounds: int = 2) -> dict[str, dict]:
+    """``{explorer name: {"median_ms": ..., "p90_ms": ..., "n": number of updates}}``."""
+    torch.set_num_threads(1)  # the tensors are tiny; what the tests and the notebooks use
+    out = {}
+    for name, make in FACTORIES.items():
+        explorer = make()
+        times = latencies(explorer, rounds)
+        explorer.close()
+        out[name] = {"median_ms": statistics.median(times) * 1e3, "p90_ms": _p90(times) * 1e3, "n": len(times)}
+    return out
 
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    factories = {
-        "ScoreDistributionExplorer (03)": widgets.ScoreDistributionExplorer,
-        "SymmetricQKExplorer (02)": widgets.SymmetricQKExplorer,
-        "PaddingMaskExplorer (04)": widgets.PaddingMaskExplorer,
-        "HeadPatternExplorer (01)": head_pattern_explorer,
-        "HeadCostExplorer (05)": widgets.HeadCostExplorer,
-        "EmbeddingScaleExplorer (06)": widgets.EmbeddingScaleExplorer,
-        "PositionalEncodingExplorer (07)": widgets.PositionalEncodingExplorer,
-        "PositionalSchemeExplorer (08)": widgets.PositionalSchemeExplorer,
-    }
-    for name, make in factories.items():
-        median, n = latency(make())
-        print(f"{name:34s} median {median * 1e3:5.1f} ms over {n} updates")
+    for name, row in measure().items():
+        print(f"{name:34s} median {row['median_ms']:5.1f} ms  p90 {row['p90_ms']:5.1f} ms  over {row['n']} updates")

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import io
 import math
+import struct
+import zlib
+from collections import OrderedDict
 from typing import Mapping, Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 __all__ = [
     "new_figure",
@@ -28,7 +35,10 @@ __all__ = [
     "plot_cost",
     "plot_histories",
     "BlitRenderer",
+    "encode_png",
+    "PngEncoder",
     "animated_artists",
+    "BarCollection",
 ]
 
 QUERY_LABEL = "query position (attends)"
@@ -168,6 +178,123 @@ def plot_histories(runs: Mapping[str, Sequence[object]], ax=None, metric: str = 
 
 # --- fast re-rendering for widgets ----------------------------------------------------------------
 
+class BarCollection(PolyCollection):
+    """Bars of ``width`` centred on ``x``, from ``bottom`` up by ``heights``, as ONE artist.
+
+    The same rectangles as ``ax.bar`` (add it with ``ax.add_collection``), but redrawn in one call:
+    16 ``Rectangle`` bars cost ~1.7 ms to blit, this ~0.2 ms. :meth:`set_heights` moves them.
+    """
+
+    def __init__(self, x, heights, width: float = 0.8, bottom: float = 0.0, **kwargs):
+        self._x = np.asarray(x, dtype=float)
+        self._width, self._bottom = float(width), float(bottom)
+        self._heights = np.zeros(len(self._x))
+        super().__init__(self._rectangles(heights), **kwargs)
+
+    def _rectangles(self, heights) -> np.ndarray:
+        h = np.asarray(heights, dtype=float)
+        if h.shape != self._x.shape:
+            raise ValueError(f"heights must hold one value per bar ({len(self._x)}), got shape {h.shape}")
+        self._heights = h.copy()
+        left, right = self._x - self._width / 2, self._x + self._width / 2
+        low, high = np.full_like(h, self._bottom), self._bottom + h
+        return np.stack([np.stack([left, low], -1), np.stack([right, low], -1),
+                         np.stack([right, high], -1), np.stack([left, high], -1)], axis=1)  # (n, 4, 2)
+
+    def set_heights(self, heights) -> None:
+        self.set_verts(self._rectangles(heights))
+        self.stale = True
+
+    def get_heights(self) -> np.ndarray:
+        return self._heights.copy()
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+
+def _filtered_rows(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Each row of ``a (H, W, 4)`` after a filter-type byte 2 ("up"): minus the row above, modulo 256
+    (the row above the first one is zeros)."""
+    h, w, _ = a.shape
+    rows = a.reshape(h, w * 4)
+    if out is None or out.shape != (h, w * 4 + 1):
+        out = np.empty((h, w * 4 + 1), np.uint8)
+    out[:, 0] = 2
+    out[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=out[1:, 1:])
+    return out
+
+
+def _adler32_combine(adler1: int, adler2: int, len2: int) -> int:
+    """The Adler-32 of ``a + b`` from those of ``a`` and ``b`` (zlib's adler32_combine)."""
+    base = 65521
+    rem = len2 % base
+    s1 = ((adler1 & 0xFFFF) + (adler2 & 0xFFFF) + base - 1) % base
+    s2 = (rem * (adler1 & 0xFFFF) + (adler1 >> 16) + (adler2 >> 16) + base - rem) % base
+    return (s2 << 16) | s1
+
+
+def encode_png(rgba, compress_level: int = 1) -> bytes:
+    """PNG bytes of an ``(H, W, 4)`` uint8 RGBA image (a canvas's ``buffer_rgba()``).
+
+    Every row gets PNG filter 2 ("up": minus the row above, one numpy subtraction) and the whole
+    image is one zlib stream at ``compress_level``. About three times faster than PIL's encoder
+    (which tries every filter on every row) for the same size: a widget frame of 700 x 230 pixels
+    takes ~3 ms instead of ~10 ms.
+    """
+    a = np.asarray(rgba)
+    if a.ndim != 3 or a.shape[2] != 4 or a.dtype != np.uint8:
+        raise ValueError(f"rgba must be an (H, W, 4) uint8 array, got shape {a.shape} and dtype {a.dtype}")
+    h, w, _ = a.shape
+    data = _filtered_rows(a)
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8 bits, RGBA, deflate, adaptive filters, no interlace
+    return (_PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(data, compress_level))
+            + _png_chunk(b"IEND", b""))
+
+
+class PngEncoder:
+    """PNG frames of one canvas that re-compress only the bands of rows that changed.
+
+    The filtered image (as :func:`encode_png`) is cut into bands of ``band_rows`` rows, each
+    compressed on its own into a deflate block that ends byte-aligned (``Z_SYNC_FLUSH``), so the
+    blocks of the last frame can be reused and concatenated into one valid zlib stream. A widget
+    frame often changes a few rows only (a status line, one bar panel): ~1 ms instead of ~3 ms;
+    when most rows change it costs what :func:`encode_png` costs, for a few % more bytes.
+    """
+
+    def __init__(self, band_rows: int = 16, compress_level: int = 1):
+        self.band_rows, self.compress_level = band_rows, compress_level
+        self._data, self._shape = None, None
+        self._bands: list = []  # (raw bytes, compressed bytes, adler32) per band of the last frame
+
+    def encode(self, rgba) -> bytes:
+        a = np.asarray(rgba)
+        if a.ndim != 3 or a.shape[2] != 4 or a.dtype != np.uint8:
+            raise ValueError(f"rgba must be an (H, W, 4) uint8 array, got shape {a.shape} and dtype {a.dtype}")
+        h, w, _ = a.shape
+        self._data = data = _filtered_rows(a, self._data)
+        starts = range(0, h, self.band_rows)
+        if self._shape != (h, w, self.band_rows):  # a new size: nothing to reuse
+            self._shape, self._bands = (h, w, self.band_rows), [(None, b"", 1)] * len(starts)
+        parts, adler = [b"\x78\x01"], 1  # zlib header: deflate, 32 KiB window
+        for i, start in enumerate(starts):
+            raw = data[start:start + self.band_rows].tobytes()
+            old_raw, packed, band_adler = self._bands[i]
+            if raw != old_raw:
+                co = zlib.compressobj(self.compress_level, zlib.DEFLATED, -15)
+                packed, band_adler = co.compress(raw) + co.flush(zlib.Z_SYNC_FLUSH), zlib.adler32(raw)
+                self._bands[i] = (raw, packed, band_adler)
+            parts.append(packed)
+            adler = _adler32_combine(adler, band_adler, len(raw))
+        parts += [b"\x03\x00", struct.pack(">I", adler)]  # an empty final block, then the checksum
+        header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
+        return _PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", b"".join(parts)) + _png_chunk(b"IEND", b"")
+
+
 class BlitRenderer:
     """Renders a figure to PNG by redrawing only its animated artists over a cached background.
 
@@ -175,37 +302,84 @@ class BlitRenderer:
     background and drawing a few artists costs a few ms. Artists passed in are marked animated,
     so the background holds everything else; call :meth:`invalidate` after changing anything
     static (limits, ticks, labels).
+
+    Animated ``Text`` artists (a title or a status line that changes) are drawn first, right over
+    the restored background, and the pixels of each string are kept (up to ``text_cache`` of
+    them): drawing text costs ~3 ms, putting back its pixels a few µs. So an animated text must
+    not overlap the other animated artists (it is drawn under them).
     """
 
-    def __init__(self, fig: Figure, animated: Sequence[object]):
+    def __init__(self, fig: Figure, animated: Sequence[object], text_cache: int = 256):
         self.fig = fig
         self.animated = list(animated)
         for artist in self.animated:
             artist.set_animated(True)
+        self.texts = [a for a in self.animated if isinstance(a, Text)]
+        self.others = [a for a in self.animated if not isinstance(a, Text)]
+        self.text_cache = text_cache
+        self.encoder = PngEncoder()
+        self._text_pixels: OrderedDict = OrderedDict()  # (background, text, look) -> BufferRegion
         self._background = None
 
     def invalidate(self) -> None:
         self._background = None
+        self._text_pixels.clear()  # drawn over the old background
+
+    def _draw_background(self) -> None:
+        canvas = self.fig.canvas
+        canvas.draw()  # everything but the animated artists (layout runs here, once)
+        self.fig.set_layout_engine("none")  # freeze the positions found
+        self._background = canvas.copy_from_bbox(self.fig.bbox)
+
+    def _draw_text(self, text: Text) -> None:
+        if not text.get_visible() or not text.get_text():
+            return
+        key = (self._background, text.get_text(), tuple(text.get_position()), to_rgba(text.get_color()),
+               text.get_fontsize(), text.get_horizontalalignment(), text.get_verticalalignment(), text.get_rotation())
+        canvas = self.fig.canvas
+        pixels = self._text_pixels.get(key)
+        if pixels is not None:
+            self._text_pixels.move_to_end(key)
+            canvas.restore_region(pixels)
+            return
+        (text.axes or self.fig).draw_artist(text)
+        box = Bbox.intersection(text.get_window_extent(canvas.get_renderer()).padded(3), self.fig.bbox)
+        if box is None or self.text_cache <= 0:
+            return
+        self._text_pixels[key] = canvas.copy_from_bbox(box)
+        while len(self._text_pixels) > self.text_cache:
+            self._text_pixels.popitem(last=False)
+
+    def cache_texts(self, text: Text, strings) -> None:
+        """Draw the animated ``text`` once with each of ``strings`` and keep the pixels, so that no
+        later update pays for drawing it; then put the canvas back as it was."""
+        if text not in self.texts:
+            raise ValueError("text must be one of the animated Text artists of this renderer")
+        if self._background is None:
+            self._draw_background()
+        current = text.get_text()
+        for s in strings:
+            text.set_text(s)
+            self.fig.canvas.restore_region(self._background)
+            self._draw_text(text)
+        text.set_text(current)
+        self.render()
+
+    def render(self) -> None:
+        """Bring the canvas up to date: the cached background, then the animated artists."""
+        if self._background is None:
+            self._draw_background()
+        else:
+            self.fig.canvas.restore_region(self._background)
+        for text in self.texts:
+            self._draw_text(text)
+        for artist in self.others:
+            (artist.axes or self.fig).draw_artist(artist)
 
     def png(self, compress_level: int = 1) -> bytes:
-        canvas = self.fig.canvas
-        if self._background is None:
-            canvas.draw()  # everything but the animated artists (layout runs here, once)
-            self.fig.set_layout_engine("none")  # freeze the positions found
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            canvas.restore_region(self._background)
-        for artist in self.animated:
-            (artist.axes or self.fig).draw_artist(artist)
-        from PIL import Image
-
-        buf = io.BytesIO()
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-            buf, "png", compress_level=compress_level
-        )
-        return buf.getvalue()
-
-
+        self.render()
+        self.encoder.compress_level = compress_level
+        return self.encoder.encode(np.asarray(self.fig.canvas.buffer_rgba()))
 
 
 def animated_artists(artists) -> list:

@@ -6,12 +6,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .base import new_figure
+from .base import BarCollection, new_figure
 
 __all__ = [
     "SIZE_RANGE",
     "RATIO_RANGE",
     "embedding_scale_figure",
+    "embedding_scale_moving",
     "update_embedding_scale",
     "plot_norm_ratios",
     "plot_first_step",
@@ -22,6 +23,7 @@ RATIO_RANGE = (1e-3, 1e2)  # y-limits of the ratio panel
 _BAR_BOTTOM = SIZE_RANGE[0]
 SIZE_LABELS = ("‖token embedding‖", "‖PE(pos)‖", "tied logit std")
 _INIT_COLORS = {"normal": "C3", "xavier": "C2", "scaled_normal": "C0"}
+VOCAB_DEPENDENT = ("xavier",)  # the inits whose ratio curve moves with the vocabulary size (2 / (V + D))
 
 
 def embedding_scale_figure(d_models: Sequence[int], curves: Mapping[tuple[str, bool], Sequence[float]]):
@@ -32,11 +34,14 @@ def embedding_scale_figure(d_models: Sequence[int], curves: Mapping[tuple[str, b
     Right: ``‖token‖ / ‖PE‖`` against d_model, one line per (init, scale) from ``curves``
     (solid = ×√d_model, dashed = not), the band where the two are within 3× of each other shaded,
     and the current setting circled. Returns ``(fig, artists)``; the lines are artists too, because
-    Xavier's depend on the vocabulary size.
+    Xavier's depend on the vocabulary size (:func:`embedding_scale_moving` lists the ones that move;
+    they and the marker are drawn over the static lines). The bars are one
+    :class:`~transformer_lab.plots.base.BarCollection` from the bottom of the axis.
     """
     fig = new_figure(9.5, 3.3, dpi=72)
     ax_size, ax_ratio = fig.subplots(1, 2, gridspec_kw={"width_ratios": [0.8, 1.2]})
-    bars = ax_size.bar(range(3), [SIZE_RANGE[0]] * 3, bottom=_BAR_BOTTOM, color=["C1", "C4", "grey"])
+    bars = ax_size.add_collection(BarCollection(range(3), [0.0] * 3, bottom=_BAR_BOTTOM, facecolor=["C1", "C4", "grey"],
+                                                edgecolor="none"))  # one artist for the three bars
     ax_size.set_yscale("log")
     ax_size.set_ylim(*SIZE_RANGE)
     ax_size.set_xticks(range(3), SIZE_LABELS, fontsize=8)
@@ -47,11 +52,12 @@ def embedding_scale_figure(d_models: Sequence[int], curves: Mapping[tuple[str, b
         (lines[(init, scale)],) = ax_ratio.plot(  # dashed lines drawn thick: two of them coincide with solid ones
             d_models, ys, "-" if scale else "--", color=_INIT_COLORS[init], lw=1.4 if scale else 3.0,
             alpha=1.0 if scale else 0.6, label=f"{init}{' ×√d' if scale else ''}",
+            zorder=2.01 if init in VOCAB_DEPENDENT else 2,  # over the static lines, as when blitted
         )
     ax_ratio.set_xscale("log", base=2)
     ax_ratio.set_yscale("log")
     ax_ratio.axhspan(1 / 3, 3, color="grey", alpha=0.15, lw=0, label="within 3×")
-    (marker,) = ax_ratio.plot([], [], "o", ms=11, mfc="none", mec="black", mew=2, label="current")
+    (marker,) = ax_ratio.plot([], [], "o", ms=11, mfc="none", mec="black", mew=2, label="current", zorder=2.02)
     ax_ratio.set_xlim(min(d_models) / 1.2, max(d_models) * 1.2)
     ax_ratio.set_ylim(*RATIO_RANGE)
     ax_ratio.set_xlabel("d_model")
@@ -61,12 +67,18 @@ def embedding_scale_figure(d_models: Sequence[int], curves: Mapping[tuple[str, b
     return fig, {"bars": bars, "marker": marker, **{f"line {i} {s}": line for (i, s), line in lines.items()}}
 
 
+def embedding_scale_moving(artists: Mapping[str, object]) -> list:
+    """The artists of :func:`embedding_scale_figure` that move with a control, in drawing order: the
+    bars, the ratio lines of the vocabulary-dependent inits, the marker (the other lines are static)."""
+    lines = [a for name, a in artists.items() if name.startswith("line ") and name.split()[1] in VOCAB_DEPENDENT]
+    return [artists["bars"], *lines, artists["marker"]]
+
+
 def update_embedding_scale(artists: Mapping[str, object], sizes: Sequence[float], d_model: int, ratio: float,
                            curves: Mapping[tuple[str, bool], Sequence[float]] | None = None) -> None:
     """Move the artists: bar heights ``sizes`` (token norm, PE norm, logit std), the marker at
     ``(d_model, ratio)``, and (when given) the ratio lines' new y-values."""
-    for bar, value in zip(artists["bars"], sizes):
-        bar.set_height(float(np.clip(value, *SIZE_RANGE)) - _BAR_BOTTOM)
+    artists["bars"].set_heights([float(np.clip(value, *SIZE_RANGE)) - _BAR_BOTTOM for value in sizes])
     artists["marker"].set_data([d_model], [ratio])
     for (init, scale), ys in (curves or {}).items():
         artists[f"line {init} {scale}"].set_ydata(ys)

@@ -3,7 +3,6 @@ the cost of a layout against h, each head's score spectrum, the low-rank fit and
 
 from __future__ import annotations
 
-import io
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -36,12 +35,14 @@ def head_pattern_figure(seq_len: int, max_heads: int, chance: float | None = Non
     removed, against the intact model. Returns ``(fig, artists)``; limits and colour scale (weights
     in [0, 1]) are fixed, so :func:`update_head_pattern` only moves artists. The tick labels (the
     input's tokens) are static: set them with :func:`set_token_labels`, then re-render the
-    background (:class:`KeyedBlitRenderer` keeps one background per input).
+    background (:class:`KeyedBlitRenderer` keeps one background per input; ``fig.axes[0].xaxis``
+    and ``.yaxis`` are the part that changes).
     """
     T = seq_len
     fig = new_figure(9.5, 3.5, dpi=72)
     ax_map, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
-    image = ax_map.imshow(np.zeros((T, T)), cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest")
+    edges = np.arange(T + 1) - 0.5  # cell (i, j) centred on (x=j, y=i); a mesh blits ~3x faster than imshow
+    image = ax_map.pcolormesh(edges, edges, np.zeros((T, T)), cmap="viridis", vmin=0.0, vmax=1.0)
     fig.colorbar(image, ax=ax_map, shrink=0.85, label="attention weight")
     ax_map.set_xticks(range(T), [f"{j}\n" for j in range(T)], fontsize=8)
     ax_map.set_yticks(range(T), [f"{i}: " for i in range(T)], fontsize=8)
@@ -49,6 +50,7 @@ def head_pattern_figure(seq_len: int, max_heads: int, chance: float | None = Non
     ax_map.set_ylabel(QUERY_LABEL)
     ax_map.set_xlim(-0.5, T - 0.5)
     ax_map.set_ylim(T - 0.5, -0.5)
+    ax_map.set_aspect("equal")
     outline = ax_map.add_patch(Rectangle((-0.5, T - 1.5), T, 1, fill=False, edgecolor="white", lw=1.5, ls="--"))
     (found,) = ax_map.plot([], [], "o", ms=15, mfc="none", mec="red", mew=2, label="key found by content")
     (previous,) = ax_map.plot([], [], "s", ms=15, mfc="none", mec="orange", mew=2, label="key one back")
@@ -83,7 +85,7 @@ def update_head_pattern(artists: Mapping[str, object], weights, found: int | Non
     """Move the explorer's artists: the map ``weights (T, T)``, the relation markers on the last row,
     and the ablation bars (``ablated (H,)``; bars past H are hidden; the selected head is red)."""
     w = _as_array(weights)
-    artists["image"].set_data(w)
+    artists["image"].set_array(w)
     T = w.shape[0]
     artists["found"].set_data([found] if found is not None else [], [T - 1] if found is not None else [])
     artists["previous"].set_data([previous] if previous is not None else [], [T - 1] if previous is not None else [])
@@ -97,18 +99,29 @@ def update_head_pattern(artists: Mapping[str, object], weights, found: int | Non
 
 
 class KeyedBlitRenderer(BlitRenderer):
-    """A :class:`~transformer_lab.plots.base.BlitRenderer` that keeps one cached background per key,
-    and encodes the PNG without its alpha channel (the figures are opaque; a quarter less to compress).
+    """A :class:`~transformer_lab.plots.base.BlitRenderer` that keeps one cached background per key.
 
     For a static part that changes with one control only (the token tick labels change with the
-    input): the first render of a key draws the whole figure once; later renders of that key only
-    restore its background and draw the animated artists. With no key it is a plain blit renderer.
+    input). ``keyed`` are the artists of that part (the map's two axes: ticks, tick labels, axis
+    labels): they are left out of the shared background, which is drawn once, and drawn over it
+    once per key, ~20 ms instead of a full draw of ~70 ms. Later renders of a key only restore its
+    background and draw the animated artists. Without ``keyed``, the first render of a key draws
+    the whole figure; with no key at all it is a plain blit renderer.
     """
 
-    def __init__(self, fig, animated):
+    def __init__(self, fig, animated, keyed=()):
         super().__init__(fig, animated)
+        self.keyed = list(keyed)
+        for artist in self.keyed:
+            artist.set_animated(True)  # out of the shared background
+        self._shared = None
         self._backgrounds: dict = {}
         self.key = None
+
+    def invalidate(self) -> None:
+        super().invalidate()
+        self._shared = None
+        self._backgrounds.clear()
 
     def use(self, key, prepare=None) -> None:
         """Switch to ``key``: ``prepare()`` sets the static artists for it (so the figure always
@@ -118,29 +131,32 @@ class KeyedBlitRenderer(BlitRenderer):
         self.key = key
         if prepare is not None:
             prepare()
-        if key in self._backgrounds:
-            self._background = self._backgrounds[key]
-        else:
-            self.invalidate()
+        self._background = self._backgrounds.get(key)
 
-    def png(self, compress_level: int = 1) -> bytes:
-        canvas = self.fig.canvas
-        if self._background is None:
-            canvas.draw()  # everything but the animated artists (layout runs here, once)
-            self.fig.set_layout_engine("none")  # freeze the positions found
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            if self.key is not None:
-                self._backgrounds[self.key] = self._background
-        else:
-            canvas.restore_region(self._background)
-        for artist in self.animated:
-            (artist.axes or self.fig).draw_artist(artist)
-        from PIL import Image
+    def draw_backgrounds(self, keys, prepare) -> None:
+        """Draw and keep the background of every key now (``prepare(key)`` sets its static artists),
+        so that no later update pays for one; then come back to the current key."""
+        current = self.key
+        for key in keys:
+            self.use(key, lambda: prepare(key))
+            if self._background is None:
+                self._draw_background()
+        if current is not None:
+            self.use(current, lambda: prepare(current))
+        self.render()  # the canvas shows the current key again
 
-        buf = io.BytesIO()
-        rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
-        rgba.convert("RGB").save(buf, "png", compress_level=compress_level)
-        return buf.getvalue()
+    def _draw_background(self) -> None:
+        if self._shared is None or not self.keyed:
+            super()._draw_background()  # everything but the animated and the keyed artists; layout once
+            self._shared = self._background
+        else:
+            self.fig.canvas.restore_region(self._shared)
+        if self.keyed:
+            for artist in self.keyed:
+                (artist.axes or self.fig).draw_artist(artist)
+            self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        if self.key is not None:
+            self._backgrounds[self.key] = self._background
 
 
 # --- notebook 05: cost against h, and each head's score spectrum -----------------------------------

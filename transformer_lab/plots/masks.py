@@ -14,10 +14,11 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
+from matplotlib.transforms import IdentityTransform
 
-from .base import KEY_LABEL, QUERY_LABEL, _as_array, new_figure
+from .base import KEY_LABEL, QUERY_LABEL, BarCollection, _as_array, new_figure
 
-__all__ = ["LEAK_FLOOR", "padding_mask_figure", "update_padding_mask", "cells_path", "plot_leak_sweep"]
+__all__ = ["LEAK_FLOOR", "HatchedCells", "padding_mask_figure", "update_padding_mask", "cells_path", "plot_leak_sweep"]
 
 LEAK_FLOOR = 1e-12  # leaked mass below this is drawn at the floor of the log axis
 NAN_COLOUR = "red"
@@ -45,12 +46,31 @@ def cells_path(masked) -> Path:
     return Path(verts, np.tile(_SQUARE_CODES, len(rows)))
 
 
+class HatchedCells(PathPatch):
+    """The masked cells of several heatmaps hatched in ONE draw call.
+
+    ``parts`` holds one ``PathPatch`` per heatmap (not drawn itself: its path in its axes' data
+    coordinates, its transform that axes' ``transData``, invisible when it has no cell). At draw
+    time their paths are joined in display coordinates: Agg renders a hatch tile on every call,
+    so one call for all heatmaps instead of one each (~0.6 ms apiece). Add it to the figure.
+    """
+
+    def __init__(self, parts: Sequence[PathPatch], **kwargs):
+        self.parts = list(parts)
+        super().__init__(Path(np.zeros((1, 2)), [Path.MOVETO]), transform=IdentityTransform(), **kwargs)
+
+    def get_path(self) -> Path:
+        paths = [p.get_transform().transform_path(p.get_path()) for p in self.parts if p.get_visible()]
+        return Path.make_compound_path(*paths) if paths else Path(np.zeros((1, 2)), [Path.MOVETO])
+
+
 def padding_mask_figure(lengths: Sequence[int], max_len: int):
     """Build the explorer's figure once: ``len(lengths)`` heatmaps ``(max_len, max_len)`` and a bar panel.
 
     Returns ``(fig, artists)`` with ``artists["meshes"]`` (one ``QuadMesh`` each, fixed norm 0..1;
-    a mesh redraws several times faster than an ``imshow`` image), ``["hatches"]`` (one hatched
-    ``PathPatch`` each), ``["bars"]`` and ``["status"]`` (one line of text on top of the figure, the only
+    a mesh redraws several times faster than an ``imshow`` image), ``["hatches"]`` (one
+    :class:`HatchedCells` for all heatmaps; ``.parts[b]`` holds sequence b's cells), ``["bars"]`` (one :class:`~transformer_lab.plots.base.BarCollection`, bottom
+    :data:`LEAK_FLOOR`) and ``["status"]`` (one line of text on top of the figure, the only
     text that changes: text is the slowest artist to draw). The axes extend a hair beyond the cells,
     so the frame drawn in the background is never covered by the blitted cells.
     :func:`update_padding_mask` moves them.
@@ -66,8 +86,7 @@ def padding_mask_figure(lengths: Sequence[int], max_len: int):
     edges = np.arange(max_len + 1) - 0.5
     for b, (ax, n) in enumerate(zip(axes[:B], lengths)):
         meshes.append(ax.pcolormesh(edges, edges, np.zeros((max_len, max_len)), cmap=cmap, norm=norm))
-        hatches.append(ax.add_patch(PathPatch(cells_path(np.zeros((1, 1))), facecolor="none", edgecolor="none",
-                                              hatch="xx", hatchcolor="0.7", lw=0.0)))
+        hatches.append(PathPatch(cells_path(np.zeros((1, 1))), transform=ax.transData))  # drawn by HatchedCells
         ax.set_xlim(-0.5 - FRAME_GAP, max_len - 0.5 + FRAME_GAP)
         ax.set_ylim(max_len - 0.5 + FRAME_GAP, -0.5 - FRAME_GAP)  # query 0 on top, as in plot_heatmap
         ax.set_aspect("equal")
@@ -77,12 +96,15 @@ def padding_mask_figure(lengths: Sequence[int], max_len: int):
         ax.set_ylabel(QUERY_LABEL if b == 0 else "query position", fontsize=8)
         ax.set_title(f"sequence {b} (length {n})", fontsize=8)
     fig.colorbar(meshes[0], ax=axes[B - 1], shrink=0.75, label="attention weight")
+    hatched = fig.add_artist(HatchedCells(hatches, facecolor="none", edgecolor="none", hatch="xx", hatchcolor="0.7",
+                                          lw=0.0))
     fig.legend(handles=[Patch(facecolor="tab:purple", hatch="xx", hatchcolor="0.7", edgecolor="none",
                               label="masked cell (a correct mask removes it; colour under the hatch = leaked weight)"),
                         Patch(facecolor=NAN_COLOUR, label="NaN")],
                loc="outside lower center", fontsize=7, ncols=2, frameon=False)
     ax_bar = axes[B]
-    bars = ax_bar.bar(range(B), np.full(B, LEAK_FLOOR), color="C1", bottom=LEAK_FLOOR)
+    bars = ax_bar.add_collection(BarCollection(range(B), np.full(B, LEAK_FLOOR), bottom=LEAK_FLOOR, facecolor="C1",
+                                               edgecolor="none"))  # one artist for the B bars
     ax_bar.set_yscale("log")
     ax_bar.set_ylim(LEAK_FLOOR, 2.0)
     ax_bar.set_xlim(-0.6, B - 0.4)
@@ -90,7 +112,7 @@ def padding_mask_figure(lengths: Sequence[int], max_len: int):
     ax_bar.set_ylabel("mass on masked keys\n(mean over real queries)", fontsize=8)
     ax_bar.axhline(1e-3, color="grey", lw=0.8, ls=":")
     status = fig.suptitle(" ", fontsize=8, x=0.01, ha="left")  # one line for the whole figure
-    return fig, {"meshes": meshes, "hatches": hatches, "bars": bars, "status": status}
+    return fig, {"meshes": meshes, "hatches": hatched, "bars": bars, "status": status}
 
 
 def update_padding_mask(artists: Mapping[str, object], weights, masked, leaks: Sequence[float], status: str) -> None:
@@ -109,16 +131,17 @@ def update_padding_mask(artists: Mapping[str, object], weights, masked, leaks: S
             f"masked (B, T, S), weights (B, T, S) and leaks (B,) must describe the figure's B={B} sequences, "
             f"got masked {mk.shape}, weights {None if w is None else w.shape}, {len(leaks)} leaks"
         )
-    for b, (mesh, patch) in enumerate(zip(artists["meshes"], artists["hatches"])):
+    for b, (mesh, patch) in enumerate(zip(artists["meshes"], artists["hatches"].parts)):
         mesh.set_visible(w is not None)
         if w is not None:
             mesh.set_array(np.ma.masked_invalid(w[b]))
         patch.set_path(cells_path(mk[b]))
-    for bar, leak in zip(artists["bars"], leaks):
-        bar.set_visible(w is not None)
-        bad = not np.isfinite(leak)
-        bar.set_height(1.0 if bad else max(float(leak), LEAK_FLOOR) - LEAK_FLOOR)
-        bar.set_color(NAN_COLOUR if bad else "C1")
+        patch.set_visible(bool(mk[b].any()))
+    artists["hatches"].stale = True
+    bars, bad = artists["bars"], ~np.isfinite(np.asarray(leaks, dtype=float))
+    bars.set_visible(w is not None)
+    bars.set_heights([1.0 if b else max(float(leak), LEAK_FLOOR) - LEAK_FLOOR for leak, b in zip(leaks, bad)])
+    bars.set_facecolor([NAN_COLOUR if b else "C1" for b in bad])
     artists["status"].set_text(status)
 
 

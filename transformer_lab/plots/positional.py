@@ -21,8 +21,10 @@ def _place(image, matrix) -> None:
     """Show ``matrix (R, C)`` in the top-left corner of ``image``'s fixed axes (cell (r, c) centred
     on (c, r)): new data and extent, same axis limits (autoscaling is off for these axes)."""
     m = _as_array(matrix)
+    extent = (-0.5, m.shape[1] - 0.5, m.shape[0] - 0.5, -0.5)
     image.set_data(m)
-    image.set_extent((-0.5, m.shape[1] - 0.5, m.shape[0] - 0.5, -0.5))
+    if tuple(image.get_extent()) != extent:  # set_extent also updates the data limits: only when the size changes
+        image.set_extent(extent)
 
 
 def positional_encoding_figure(max_positions: int, max_d_model: int):
@@ -37,12 +39,14 @@ def positional_encoding_figure(max_positions: int, max_d_model: int):
     """
     fig = new_figure(10.0, 3.1, dpi=64)
     ax_pe, ax_dot, ax_prof = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 1.0, 1.1]})
-    pe_image = ax_pe.imshow(np.zeros((1, 1)), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
+    pe_image = ax_pe.imshow(np.zeros((1, 1)), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest",
+                         interpolation_stage="data")  # nearest: the same pixels as "rgba", 2x cheaper
     ax_pe.set_xlabel("dimension (2i = sin, 2i+1 = cos)")
     ax_pe.set_ylabel("position")
     fig.colorbar(pe_image, ax=ax_pe, shrink=0.8)
     ax_pe.set_title("PE(pos, dim)", fontsize=9)
-    dot_image = ax_dot.imshow(np.zeros((1, 1)), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
+    dot_image = ax_dot.imshow(np.zeros((1, 1)), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest",
+                          interpolation_stage="data")
     for ax, (rows, cols) in ((ax_pe, (max_positions, max_d_model)), (ax_dot, (max_positions, max_positions))):
         ax.set_xlim(-0.5, cols - 0.5)
         ax.set_ylim(rows - 0.5, -0.5)  # position 0 at the top, as in a table

@@ -50,12 +50,16 @@ def scheme_explorer_figure(T: int, distances: Sequence[int], decay_ylim: tuple[f
     fig = new_figure(10.5, 3.2, dpi=68)
     ax_s, ax_w, ax_d = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.25]})
     blank = np.zeros((T, T))
-    im_s = ax_s.imshow(blank, cmap="RdBu_r", norm=Normalize(-1, 1), interpolation="nearest", aspect="equal")
-    im_w = ax_w.imshow(blank, cmap="viridis", norm=Normalize(0, 1), interpolation="nearest", aspect="equal")
+    edges = np.arange(T + 1) - 0.5  # cell (i, j) centred on (x=j, y=i); a mesh blits ~3x faster than imshow
+    im_s = ax_s.pcolormesh(edges, edges, blank, cmap="RdBu_r", norm=Normalize(-1, 1))
+    im_w = ax_w.pcolormesh(edges, edges, blank, cmap="viridis", norm=Normalize(0, 1))
     fig.colorbar(im_s, ax=ax_s, shrink=0.8, label="score ÷ max|score| (row-centred)")
     fig.colorbar(im_w, ax=ax_w, shrink=0.8, label="softmax weight")
     hatches = []
     for ax in (ax_s, ax_w):
+        ax.set_xlim(-0.5, T - 0.5)
+        ax.set_ylim(T - 0.5, -0.5)  # query 0 on top
+        ax.set_aspect("equal")
         ax.set_xlabel(KEY_LABEL, fontsize=8)
         ax.set_ylabel(QUERY_LABEL, fontsize=8)
         ticks = list(range(0, T, max(1, T // 6)))
@@ -87,8 +91,8 @@ def scheme_explorer_figure(T: int, distances: Sequence[int], decay_ylim: tuple[f
 def update_scheme_explorer(artists, display, weights, causal: bool, title: str, distances,
                            decay: Mapping[str, object]) -> None:
     """Move the explorer's artists (no new artists, no change of limits or colour scales)."""
-    artists["scores"].set_data(np.ma.masked_invalid(_as_array(display)))
-    artists["weights"].set_data(_as_array(weights))
+    artists["scores"].set_array(np.ma.masked_invalid(_as_array(display)))
+    artists["weights"].set_array(_as_array(weights))
     artists["hatch_scores"].set_visible(causal)
     artists["hatch_weights"].set_visible(causal)
     artists["title_scores"].set_text(title)

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .base import KEY_LABEL, _as_array, new_figure
+from .base import KEY_LABEL, BarCollection, _as_array, new_figure
 
 __all__ = ["SCORE_RANGE", "SCORE_BINS", "score_distribution_figure", "update_score_distribution"]
 
@@ -20,8 +20,9 @@ def score_distribution_figure(n_keys: int, d_ks: Sequence[int], curves: Mapping[
 
     Axis limits are fixed (scores in [-100, 100], fraction per bin on a log scale), so every
     state is drawn on the same axes and only the data artists move. ``curves`` maps a label to
-    the mean entropy at each d_k (drawn once). Returns ``(fig, artists)``;
-    :func:`update_score_distribution` moves the artists in place.
+    the mean entropy at each d_k (drawn once). The softmax weights are one
+    :class:`~transformer_lab.plots.base.BarCollection` (``artists["bars"].get_heights()``).
+    Returns ``(fig, artists)``; :func:`update_score_distribution` moves the artists in place.
     """
     fig = new_figure(10.5, 3.0, dpi=72)
     ax_hist, ax_row, ax_ent = fig.subplots(1, 3)
@@ -35,7 +36,7 @@ def score_distribution_figure(n_keys: int, d_ks: Sequence[int], curves: Mapping[
     ax_hist.set_ylabel("fraction of scores per bin")
     ax_hist.legend(fontsize=7, loc="upper right")
     title = ax_hist.set_title(" ", fontsize=9)
-    bars = ax_row.bar(range(n_keys), np.zeros(n_keys), color="C1")
+    bars = ax_row.add_collection(BarCollection(range(n_keys), np.zeros(n_keys), facecolor="C1", edgecolor="none"))
     ax_row.set_ylim(0, 1)
     ax_row.set_xlabel(KEY_LABEL)
     ax_row.set_ylabel("softmax weight of query 0")
@@ -63,6 +64,5 @@ def update_score_distribution(artists: Mapping[str, object], scores, row_weights
     keep = mass > 1e-4
     artists["normal"].set_data(xs[keep], np.minimum(mass[keep], 1.0))
     artists["title"].set_text(title)
-    for bar, h in zip(artists["bars"], _as_array(row_weights)):
-        bar.set_height(float(h))
+    artists["bars"].set_heights(_as_array(row_weights).astype(float))
     artists["marker"].set_data([d_k], [entropy])

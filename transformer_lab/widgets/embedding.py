@@ -44,7 +44,9 @@ class EmbeddingScaleExplorer(Explorer):
         if vocab_size not in self.VOCAB_SIZES:
             raise ValueError(f"vocab_size must be one of {self.VOCAB_SIZES}, got {vocab_size!r}")
         self.n_tokens, self.seed = n_tokens, seed
-        fig, self.artists = plots.embedding_scale_figure(self.D_MODELS, self.curves(vocab_size))
+        self._curves = {v: self.curves(v) for v in self.VOCAB_SIZES}  # 4 * 42 closed forms, once
+        self._states: dict[tuple, dict] = {}  # each reachable state is computed once
+        fig, self.artists = plots.embedding_scale_figure(self.D_MODELS, self._curves[vocab_size])
         controls = {
             "d_model": W.SelectionSlider(options=self.D_MODELS, value=d_model, description="d_model",
                                          continuous_update=True),
@@ -54,7 +56,7 @@ class EmbeddingScaleExplorer(Explorer):
             "vocab_size": W.SelectionSlider(options=self.VOCAB_SIZES, value=vocab_size, description="vocab V",
                                             continuous_update=True),
         }
-        super().__init__(controls, fig, plots.animated_artists(self.artists))
+        super().__init__(controls, fig, plots.embedding_scale_moving(self.artists))
         self.update()
 
     def curves(self, vocab_size: int) -> dict[tuple[str, bool], list[float]]:
@@ -63,6 +65,12 @@ class EmbeddingScaleExplorer(Explorer):
                 for init in EMBED_INITS for scale in (False, True)}
 
     def compute(self, d_model: int, init: str, scale: bool, vocab_size: int) -> dict:
+        key = (d_model, init, scale, vocab_size)
+        if key not in self._states:
+            self._states[key] = self._compute(*key)
+        return dict(self._states[key])
+
+    def _compute(self, d_model: int, init: str, scale: bool, vocab_size: int) -> dict:
         rows = sample_token_embeddings(init, vocab_size, d_model, self.n_tokens, seed=self.seed)  # (N, D)
         stats = embedding_stats(rows, scale=scale)
         var = init_variance(init, vocab_size, d_model)
@@ -79,7 +87,7 @@ class EmbeddingScaleExplorer(Explorer):
             "ratio": stats["ratio"],
             "predicted_ratio": predicted_norm_ratio(init, vocab_size, d_model, scale),
             "tied_logit_std": math.sqrt(d_model * var),
-            "curves": self.curves(vocab_size),
+            "curves": self._curves[vocab_size],
         }
 
     def draw(self, state: dict) -> None:

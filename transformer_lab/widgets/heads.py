@@ -89,13 +89,18 @@ class HeadPatternExplorer(Explorer):
         }
         animated = plots.animated_artists(self.artists)
         super().__init__(controls, fig, animated)
-        self.renderer = plots.KeyedBlitRenderer(fig, animated)  # one background per input: its tokens label the axes
+        ax_map = fig.axes[0]  # one background per input: its tokens label the map's axes
+        self.renderer = plots.KeyedBlitRenderer(fig, animated, keyed=[ax_map.xaxis, ax_map.yaxis])
         self.update()
+        self.renderer.draw_backgrounds(range(tokens.shape[0]), self._set_labels)  # ~20 ms per input, now
 
     def update(self, change=None) -> None:
         example = self.controls["example"].value
-        self.renderer.use(example, prepare=lambda: plots.set_token_labels(self.fig, self.labels[example]))
+        self.renderer.use(example, prepare=lambda: self._set_labels(example))
         super().update(change)
+
+    def _set_labels(self, example: int) -> None:
+        plots.set_token_labels(self.fig, self.labels[example])
 
     def _labels(self, row: torch.Tensor) -> list[str]:
         label = getattr(self.task, "token_labels", None)
@@ -190,9 +195,7 @@ class HeadCostExplorer(Explorer):
             "full_width": W.Checkbox(value=full_width, description="full-width heads (d_k = d_model)", indent=False,
                                     layout=W.Layout(width="auto")),  # the whole label shows
         }
-        animated = plots.animated_artists(self.artists)
-        super().__init__(controls, fig, animated)
-        self.renderer = plots.KeyedBlitRenderer(fig, animated)  # no keys: a blit renderer with an RGB PNG
+        super().__init__(controls, fig, plots.animated_artists(self.artists))
         self.update()
 
     def compute(self, n_heads: int, full_width: bool) -> dict:

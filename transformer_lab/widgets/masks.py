@@ -58,6 +58,7 @@ class PaddingMaskExplorer(Explorer):
         self.max_len = S = max(lengths)
         B = len(lengths)
         self.z = torch.randn(B, S, S, generator=make_generator(seed))  # (B, T, S): unit-variance scores
+        self._states: dict[tuple, dict] = {}
         fig, self.artists = plots.padding_mask_figure(lengths, S)
         controls = {
             "mask": W.Checkbox(value=mask, description="apply the mask", indent=False),
@@ -79,6 +80,12 @@ class PaddingMaskExplorer(Explorer):
         self.update()
 
     def compute(self, mask: bool, form: str, fill: str, dtype: str, scale: int, side: str, causal: bool) -> dict:
+        key = (mask, form, fill, dtype, scale, side, causal)  # a finite set of states: each is computed once
+        if key not in self._states:
+            self._states[key] = self._compute(*key)
+        return dict(self._states[key])
+
+    def _compute(self, mask: bool, form: str, fill: str, dtype: str, scale: int, side: str, causal: bool) -> dict:
         B, S = len(self.lengths), self.max_len
         dt = DTYPES[dtype]
         real = padding_mask(self.lengths, S, side=side)  # (B, S): real tokens

@@ -41,6 +41,7 @@ class PositionalEncodingExplorer(Explorer):
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
             raise ValueError(f"threshold must be a number > 0 (a minimum distance), got {threshold!r}")
         self.threshold = float(threshold)
+        self._states: dict[tuple, dict] = {}  # the last STATE_CACHE states, oldest first
         fig, self.artists = plots.positional_encoding_figure(self.MAX_LEN_RANGE[1], self.D_MODEL_RANGE[1])
         controls = {
             "max_len": W.IntSlider(value=max_len, min=self.MAX_LEN_RANGE[0], max=self.MAX_LEN_RANGE[1], step=2,
@@ -52,7 +53,19 @@ class PositionalEncodingExplorer(Explorer):
         super().__init__(controls, fig, plots.animated_artists(self.artists))
         self.update()
 
+    STATE_CACHE = 128  # states kept (the sliders reach ~40 000; one holds up to ~0.3 MB of tables)
+
     def compute(self, max_len: int, d_model: int, base: int) -> dict:
+        key = (max_len, d_model, base)
+        state = self._states.pop(key, None)
+        if state is None:
+            state = self._compute(*key)
+        self._states[key] = state  # most recent last
+        while len(self._states) > self.STATE_CACHE:
+            self._states.pop(next(iter(self._states)))
+        return dict(state)
+
+    def _compute(self, max_len: int, d_model: int, base: int) -> dict:
         pe = sinusoidal_encoding(max_len, d_model, base)  # (L, D)
         half = d_model / 2
         profile = offset_profile(max_len - 1, d_model, base) / half  # (L,)

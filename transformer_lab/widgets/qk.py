@@ -49,6 +49,7 @@ class SymmetricQKExplorer(Explorer):
         self.xs = {kind: qk_inputs(kind, T, D, seed) for kind in QK_INPUTS}  # each (T, D)
         self.w_q, self.w_k = random_qk_weights(D, max(self.D_KS), seed)  # (D, 64) each
         self.no_self = ~torch.eye(T, dtype=torch.bool)  # (T, T) keep-mask without the diagonal
+        self._states: dict[tuple, dict] = {}
         fig, self.artists = plots.qk_explorer_figure(T)
         controls = {
             "tied": W.Checkbox(value=tied, description="W_Q = W_K (tied)"),
@@ -60,6 +61,12 @@ class SymmetricQKExplorer(Explorer):
         self.update()
 
     def compute(self, tied: bool, mask_self: bool, d_k: int, inputs: str) -> dict:
+        key = (tied, mask_self, d_k, inputs)  # at most 2 * 2 * 7 * 3 = 84 states: each is computed once
+        if key not in self._states:
+            self._states[key] = self._compute(*key)
+        return dict(self._states[key])
+
+    def _compute(self, tied: bool, mask_self: bool, d_k: int, inputs: str) -> dict:
         x = self.xs[inputs]  # (T, D)
         w_q = self.w_q[:, :d_k]  # (D, Dh)
         w_k = None if tied else self.w_k[:, :d_k]  # (D, Dh) or tied

@@ -29,8 +29,11 @@ class ScoreDistributionExplorer(Explorer):
         if d_k not in self.D_KS:
             raise ValueError(f"d_k must be one of {self.D_KS}, got {d_k}")
         self.n_keys, self.n_queries, self.seed = n_keys, n_queries, seed
+        # Every state the two controls can reach, computed once (22 small softmaxes, ~15 ms): an
+        # update only looks its numbers up. The entropy curves are drawn from the same states.
+        self._states = {(d, s): self._compute(d, s) for s in (False, True) for d in self.D_KS}
         self.curves = curves = {
-            label: [self._stats(d, scaled_)["entropy"] for d in self.D_KS]
+            label: [self._states[(d, scaled_)]["entropy"] for d in self.D_KS]
             for label, scaled_ in (("unscaled q·k", False), ("scaled q·k/√d_k", True))
         }
         fig, self.artists = plots.score_distribution_figure(n_keys, self.D_KS, curves)
@@ -40,11 +43,9 @@ class ScoreDistributionExplorer(Explorer):
         }
         super().__init__(controls, fig, plots.animated_artists(self.artists))
         self.update()
+        self.renderer.cache_texts(self.artists["title"], [self.title(st) for st in self._states.values()])
 
-    def _stats(self, d_k: int, scaled: bool) -> dict:
-        return softmax_stats(random_scores(d_k, scaled, self.n_queries, self.n_keys, self.seed))
-
-    def compute(self, d_k: int, scaled: bool) -> dict:
+    def _compute(self, d_k: int, scaled: bool) -> dict:
         scores = random_scores(d_k, scaled, self.n_queries, self.n_keys, self.seed)  # (T, S)
         return {
             "d_k": d_k,
@@ -55,8 +56,16 @@ class ScoreDistributionExplorer(Explorer):
             **softmax_stats(scores),
         }
 
-    def draw(self, state: dict) -> None:
+    def compute(self, d_k: int, scaled: bool) -> dict:
+        state = self._states.get((d_k, scaled))
+        return dict(state) if state is not None else self._compute(d_k, scaled)
+
+    @staticmethod
+    def title(state: dict) -> str:
         kind = "q·k/√d_k" if state["scaled"] else "q·k"
+        return f"{kind}, d_k={state['d_k']}: Var={state['score_var']:.1f}"
+
+    def draw(self, state: dict) -> None:
         plots.update_score_distribution(
             self.artists,
             state["scores"],
@@ -64,7 +73,7 @@ class ScoreDistributionExplorer(Explorer):
             state["d_k"],
             state["entropy"],
             state["predicted_var"],
-            title=f"{kind}, d_k={state['d_k']}: Var={state['score_var']:.1f}",
+            title=self.title(state),
         )
 
     def readout_html(self, state: dict) -> str:
