@@ -115,3 +115,29 @@ def update_and_full_draw_medians(explorer, steps, full_draws: int = 3) -> tuple[
             fulls.append(time.perf_counter() - t0)
     explorer.renderer.render()  # the canvas shows the blitted frame again
     return statistics.median(updates), statistics.median(fulls)
+
+
+def module_explorer(make):
+    """A module-scoped fixture holding the explorer ``make()`` builds, closed after the module.
+
+    Building an explorer (its figure) is the costly part of a widget test, so tests share one."""
+    @pytest.fixture(scope="module")
+    def explorer():
+        e = make()
+        yield e
+        e.close()
+    return explorer
+
+
+def explorer_setter(shared: str, defaults: dict):
+    """A fixture ``f(**values)`` that sets every control of the module's ``shared`` explorer (the
+    ``defaults``, then ``values``) and returns it: each test starts from a known state, whatever ran before."""
+    @pytest.fixture
+    def setter(request):
+        e = request.getfixturevalue(shared)
+
+        def move(**values):
+            e.set(**{**defaults, **values})
+            return e
+        return move
+    return setter

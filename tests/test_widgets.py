@@ -6,7 +6,7 @@ import math
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
+from conftest import explorer_setter, module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
 
 matplotlib.use("Agg")
 
@@ -16,20 +16,10 @@ from transformer_lab.widgets import Quiz, ScoreDistributionExplorer  # noqa: E40
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
 
-@pytest.fixture(scope="module")
-def fresh():
-    """Built with its defaults (d_k=64, unscaled) and never changed: for the tests of the first render."""
-    e = ScoreDistributionExplorer(d_k=64, scaled=False)
-    yield e
-    e.close()
+fresh = module_explorer(lambda: ScoreDistributionExplorer(d_k=64, scaled=False))  # Built with its defaults (d_k=64, unscaled) and never changed: for the tests of the first render.
 
 
-@pytest.fixture(scope="module")
-def explorer():
-    """Shared by the tests that only move controls: each starts by setting every control."""
-    e = ScoreDistributionExplorer()
-    yield e
-    e.close()
+explorer = module_explorer(lambda: ScoreDistributionExplorer())  # Shared by the tests that only move controls: each starts by setting every control.
 
 
 def _bar_heights(explorer):

@@ -7,7 +7,7 @@ import math
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
+from conftest import explorer_setter, module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
 
 matplotlib.use("Agg")
 
@@ -17,52 +17,22 @@ from transformer_lab.widgets import EmbeddingScaleExplorer, PositionalEncodingEx
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
 
-@pytest.fixture(scope="module")
-def embedding_fresh():
-    """Built with the paper's setting (its defaults) and never changed: for the tests of the first render."""
-    e = EmbeddingScaleExplorer(d_model=512, init="normal", scale=True, vocab_size=32000)
-    yield e
-    e.close()
+embedding_fresh = module_explorer(lambda: EmbeddingScaleExplorer(d_model=512, init="normal", scale=True, vocab_size=32000))  # Built with the paper's setting (its defaults) and never changed: for the tests of the first render.
 
 
-@pytest.fixture(scope="module")
-def embedding_shared():
-    e = EmbeddingScaleExplorer()
-    yield e
-    e.close()
+embedding_shared = module_explorer(lambda: EmbeddingScaleExplorer())
 
 
-@pytest.fixture
-def embedding(embedding_shared):
-    """``embedding(**values)``: the shared explorer with every control set (the defaults, then ``values``)."""
-    def move(**values):
-        embedding_shared.set(**{"d_model": 512, "init": "normal", "scale": True, "vocab_size": 32000, **values})
-        return embedding_shared
-    return move
+embedding = explorer_setter('embedding_shared', {"d_model": 512, "init": "normal", "scale": True, "vocab_size": 32000})  # ``embedding(**values)``: the shared explorer with every control set (the defaults, then ``values``).
 
 
-@pytest.fixture(scope="module")
-def pe_fresh():
-    """Built with the note's table (its defaults) and never changed: for the tests of the first render."""
-    e = PositionalEncodingExplorer(max_len=50, d_model=128, base=10000)
-    yield e
-    e.close()
+pe_fresh = module_explorer(lambda: PositionalEncodingExplorer(max_len=50, d_model=128, base=10000))  # Built with the note's table (its defaults) and never changed: for the tests of the first render.
 
 
-@pytest.fixture(scope="module")
-def pe_shared():
-    e = PositionalEncodingExplorer()
-    yield e
-    e.close()
+pe_shared = module_explorer(lambda: PositionalEncodingExplorer())
 
 
-@pytest.fixture
-def pe(pe_shared):
-    """``pe(**values)``: the shared explorer with every control set (the defaults, then ``values``)."""
-    def move(**values):
-        pe_shared.set(**{"max_len": 50, "d_model": 128, "base": 10000, **values})
-        return pe_shared
-    return move
+pe = explorer_setter('pe_shared', {"max_len": 50, "d_model": 128, "base": 10000})  # ``pe(**values)``: the shared explorer with every control set (the defaults, then ``values``).
 
 
 # --- EmbeddingScaleExplorer (notebook 06) -----------------------------------------------------------

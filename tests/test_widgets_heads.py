@@ -4,7 +4,7 @@ updates are much cheaper than a full draw, and bad arguments are refused with a 
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
+from conftest import explorer_setter, module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
 
 matplotlib.use("Agg")
 
@@ -50,38 +50,16 @@ def pattern_shared(models):
     e.close()
 
 
-@pytest.fixture
-def pattern(pattern_shared):
-    """``pattern(**values)``: the shared explorer with every control set (head ("1 head", 0), layer 0,
-    input 0, then ``values``)."""
-    def move(**values):
-        pattern_shared.set(**{"head": ("1 head", 0), "layer": 0, "example": 0, **values})
-        return pattern_shared
-    return move
+pattern = explorer_setter('pattern_shared', {"head": ("1 head", 0), "layer": 0, "example": 0})  # ``pattern(**values)``: the shared explorer with every control set (head ("1 head", 0), layer 0, input 0, then ``values``).
 
 
-@pytest.fixture(scope="module")
-def cost_fresh():
-    """Built for d_model 32, n 16, h 4 and never changed: for the test of the first render."""
-    e = HeadCostExplorer(d_model=32, seq_len=16, n_heads=4)
-    yield e
-    e.close()
+cost_fresh = module_explorer(lambda: HeadCostExplorer(d_model=32, seq_len=16, n_heads=4))  # Built for d_model 32, n 16, h 4 and never changed: for the test of the first render.
 
 
-@pytest.fixture(scope="module")
-def cost_shared():
-    e = HeadCostExplorer(d_model=32, seq_len=16, n_heads=4)
-    yield e
-    e.close()
+cost_shared = module_explorer(lambda: HeadCostExplorer(d_model=32, seq_len=16, n_heads=4))
 
 
-@pytest.fixture
-def cost(cost_shared):
-    """``cost(**values)``: the shared (d_model 32, n 16) explorer with both controls set."""
-    def move(**values):
-        cost_shared.set(**{"n_heads": 4, "full_width": False, **values})
-        return cost_shared
-    return move
+cost = explorer_setter('cost_shared', {"n_heads": 4, "full_width": False})  # ``cost(**values)``: the shared (d_model 32, n 16) explorer with both controls set.
 
 
 def _weights(model, tokens, layer):

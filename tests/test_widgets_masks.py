@@ -7,7 +7,7 @@ import math
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
+from conftest import explorer_setter, module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
 
 matplotlib.use("Agg")
 
@@ -21,28 +21,13 @@ DEFAULTS = {"mask": True, "form": "add", "fill": "-1000", "dtype": "float32", "s
             "causal": False}
 
 
-@pytest.fixture(scope="module")
-def fresh():
-    """Built with its defaults and never changed: for the tests of the first render."""
-    e = PaddingMaskExplorer()
-    yield e
-    e.close()
+fresh = module_explorer(lambda: PaddingMaskExplorer())  # Built with its defaults and never changed: for the tests of the first render.
 
 
-@pytest.fixture(scope="module")
-def shared():
-    e = PaddingMaskExplorer()
-    yield e
-    e.close()
+shared = module_explorer(lambda: PaddingMaskExplorer())
 
 
-@pytest.fixture
-def at(shared):
-    """``at(**values)``: the shared explorer with every control set (the defaults, then ``values``)."""
-    def move(**values):
-        shared.set(**{**DEFAULTS, **values})
-        return shared
-    return move
+at = explorer_setter('shared', DEFAULTS)  # ``at(**values)``: the shared explorer with every control set (the defaults, then ``values``).
 
 
 def bar_tops(e):

@@ -3,7 +3,7 @@
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
+from conftest import explorer_setter, module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
 import torch
 
 matplotlib.use("Agg")
@@ -15,28 +15,13 @@ pytestmark = pytest.mark.usefixtures("close_new_widgets")
 DEFAULTS = {"tied": True, "mask_self": False, "d_k": 4, "inputs": "equal norms"}
 
 
-@pytest.fixture(scope="module")
-def fresh():
-    """Built with its defaults and never changed: for the tests of the first render."""
-    e = SymmetricQKExplorer()
-    yield e
-    e.close()
+fresh = module_explorer(lambda: SymmetricQKExplorer())  # Built with its defaults and never changed: for the tests of the first render.
 
 
-@pytest.fixture(scope="module")
-def shared():
-    e = SymmetricQKExplorer()
-    yield e
-    e.close()
+shared = module_explorer(lambda: SymmetricQKExplorer())
 
 
-@pytest.fixture
-def at(shared):
-    """``at(**values)``: the shared explorer with every control set (the defaults, then ``values``)."""
-    def move(**values):
-        shared.set(**{**DEFAULTS, **values})
-        return shared
-    return move
+at = explorer_setter('shared', DEFAULTS)  # ``at(**values)``: the shared explorer with every control set (the defaults, then ``values``).
 
 
 def _image(explorer, name):

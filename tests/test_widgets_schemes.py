@@ -5,7 +5,7 @@ import math
 import matplotlib
 import numpy as np
 import pytest
-from conftest import assert_blit_matches_full_draw, update_and_full_draw_medians
+from conftest import explorer_setter, module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
 import torch
 
 matplotlib.use("Agg")
@@ -19,11 +19,7 @@ LABELS = list(plots.DECAY_LINES)
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
 
-@pytest.fixture(scope="module")
-def explorer():
-    e = PositionalSchemeExplorer(scheme="alibi", head=0, causal=True, base=10000, T=12)
-    yield e
-    e.close()
+explorer = module_explorer(lambda: PositionalSchemeExplorer(scheme="alibi", head=0, causal=True, base=10000, T=12))
 
 
 def _image(e, key):
