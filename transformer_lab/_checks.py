@@ -33,3 +33,27 @@ def check_finite(name: str, x: torch.Tensor) -> torch.Tensor:
     if x.is_floating_point() and (torch.isnan(x).any() or torch.isposinf(x).any()):
         raise ValueError(f"{name} contains NaN or +inf; expected finite values")
     return x
+
+
+def check_number(name: str, value, minimum: float | None = None, maximum: float | None = None,
+                 above: float | None = None) -> float:
+    """A finite real number (not a bool) in ``[minimum, maximum]`` (and ``> above``); returns it as a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    if above is not None and not value > above:
+        raise ValueError(f"{name} must be > {above:g}, got {value:g}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum:g}, got {value:g}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:g}, got {value:g}")
+    return value
+
+
+def check_choice(name: str, value, choices):
+    """One of ``choices``; the message lists them."""
+    if value not in tuple(choices):
+        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+    return value

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_finite, check_positive_int, check_tensor
+from ._checks import check_finite, check_number, check_positive_int, check_tensor
 from .masks import combine_masks, key_mask_to_attention_mask, to_additive
 
 __all__ = [
@@ -53,7 +53,7 @@ def dot_scores(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
 def scaled_dot_scores(q: torch.Tensor, k: torch.Tensor, scale: float | None = None) -> torch.Tensor:
     """``q·k / √d_k`` (arXiv:1706.03762 §3.2.1): unit variance when q, k have unit-variance entries."""
     _check_qk(q, k, same_width=True)
-    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else _check_scale(scale)
     return (q @ k.transpose(-2, -1)).mul_(scale)  # (..., T, S), scaled in place: one pass fewer
 
 
@@ -92,6 +92,11 @@ def additive_scores(
     return torch.tanh(hq + hk) @ v  # (..., T, S, A) @ (A,) -> (..., T, S)
 
 
+def _check_scale(scale) -> float:
+    """A score scale is a finite number > 0: 0 makes every row uniform, < 0 turns attention upside down."""
+    return check_number("scale", scale, above=0)
+
+
 class DotScore(nn.Module):
     """Unscaled dot product as a module (no parameters)."""
 
@@ -104,7 +109,7 @@ class ScaledDotScore(nn.Module):
 
     def __init__(self, scale: float | None = None):
         super().__init__()
-        self.scale = scale
+        self.scale = None if scale is None else _check_scale(scale)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         return scaled_dot_scores(q, k, self.scale)
@@ -115,7 +120,8 @@ class BilinearScore(nn.Module):
 
     def __init__(self, d_q: int, d_k: int | None = None):
         super().__init__()
-        d_k = d_q if d_k is None else d_k
+        check_positive_int("d_q", d_q)
+        d_k = d_q if d_k is None else check_positive_int("d_k", d_k)
         self.weight = nn.Parameter(torch.eye(d_q, d_k) / math.sqrt(d_k))  # (Dq, Dk)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
@@ -127,8 +133,9 @@ class AdditiveScore(nn.Module):
 
     def __init__(self, d_q: int, d_k: int | None = None, d_attn: int | None = None):
         super().__init__()
-        d_k = d_q if d_k is None else d_k
-        d_attn = d_q if d_attn is None else d_attn
+        check_positive_int("d_q", d_q)
+        d_k = d_q if d_k is None else check_positive_int("d_k", d_k)
+        d_attn = d_q if d_attn is None else check_positive_int("d_attn", d_attn)
         self.w_q = nn.Parameter(torch.randn(d_q, d_attn) / math.sqrt(d_q))  # (Dq, A)
         self.w_k = nn.Parameter(torch.randn(d_k, d_attn) / math.sqrt(d_k))  # (Dk, A)
         self.v = nn.Parameter(torch.randn(d_attn) / math.sqrt(d_attn))  # (A,)
@@ -163,36 +170,44 @@ def masked_softmax(
     ``bias``: float, broadcastable, added (ALiBi, T5 and relative biases go here).
 
     A fully masked row (every key masked) returns **zeros, not NaN**, as
-    ``F.scaled_dot_product_attention`` does since torch 2.5: no key means no information.
+    ``F.scaled_dot_product_attention`` does since torch 2.5: no key means no information. So does a
+    row whose every score became -inf when the additive mask or the bias was added (a finite fill
+    such as float16's minimum plus a negative score rounds to -inf); a sum that overflows to +inf
+    raises ``ValueError`` instead.
 
     Cost: besides the softmax, one reduction over the scores (to refuse NaN and +inf); the rows
-    with no key are found on the mask, which is usually far smaller than the scores.
+    with no key are found on a bool mask, which is usually far smaller than the scores.
     """
     check_tensor("scores", scores, floating=True)
     if scores.dim() < 2:
         raise ValueError(f"scores must have shape (..., T, S), got shape {tuple(scores.shape)}")
-    raw_neginf = _check_scores_finite(scores)  # True when the scores passed in hold -inf
+    raw = scores
     if bias is not None:
         _check_broadcast("bias", bias, scores)
         if not bias.is_floating_point():
             raise TypeError(f"bias must be a floating-point tensor, got dtype {bias.dtype}")
         check_finite("bias", bias)
         scores = scores + bias
-    dead = None  # (..., T, 1) rows with no key, or None when there are none
+    keep = None  # a bool mask, applied after the check
     if mask is not None:
         _check_broadcast("mask", mask, scores)
         if mask.dtype == torch.bool:
-            dead = _dead_rows(~mask.any(dim=-1, keepdim=True))  # on the mask's own (small) shape
-            scores = scores.masked_fill(~mask, float("-inf"))
+            keep = mask
         elif mask.is_floating_point():
             _check_additive_mask(mask)
-            dead = _dead_rows(torch.isneginf(mask).all(dim=-1, keepdim=True))
             scores = scores + mask
         else:
             raise TypeError(
                 f"mask must be bool (True = take part) or float (added to the scores), got dtype {mask.dtype}"
             )
-    if raw_neginf:  # -inf came with the scores themselves: a row may be dead only after the mask
+    # one check of everything added so far: True when it holds -inf (from the scores, an additive
+    # mask, or a sum that rounded to -inf)
+    neginf = _check_scores_finite(scores, raw)
+    dead = None  # (..., T, 1) rows with no key, or None when there are none
+    if keep is not None:
+        dead = _dead_rows(~keep.any(dim=-1, keepdim=True))  # on the mask's own (small) shape
+        scores = scores.masked_fill(~keep, float("-inf"))
+    if neginf:  # -inf before the bool mask: a row may be dead only after it
         dead = _dead_rows(torch.isneginf(scores).all(dim=-1, keepdim=True))
     if dead is None:
         return torch.softmax(scores, dim=-1)  # (..., T, S)
@@ -205,9 +220,9 @@ def _dead_rows(dead: torch.Tensor) -> torch.Tensor | None:
     return dead if bool(dead.any()) else None
 
 
-def _check_scores_finite(scores: torch.Tensor) -> bool:
-    """Refuse NaN and +inf in the scores (softmax would return NaN) with one fast reduction, and
-    return whether the scores hold -inf.
+def _check_scores_finite(scores: torch.Tensor, raw: torch.Tensor) -> bool:
+    """Refuse NaN and +inf in ``scores`` (``raw`` plus any bias and additive mask: softmax would
+    return NaN) with one fast reduction, and return whether they hold -inf.
 
     The sum is NaN or ±inf whenever a score is; a sum that overflowed without any inf in the
     scores is caught by confirming element-wise before raising.
@@ -218,9 +233,14 @@ def _check_scores_finite(scores: torch.Tensor) -> bool:
     if bool(torch.isfinite(total)):
         return False
     if bool(torch.isnan(scores).any()) or bool(torch.isposinf(scores).any()):
+        if scores is raw or bool(torch.isnan(raw).any()) or bool(torch.isposinf(raw).any()):
+            raise ValueError(
+                "scores contain NaN or +inf (softmax would return NaN); check the inputs (q, k) for NaN, "
+                "or for values so large that q·k overflows the dtype (float16 tops out at 65504)"
+            )
         raise ValueError(
-            "scores contain NaN or +inf (softmax would return NaN); check the inputs (q, k) for NaN, "
-            "or for values so large that q·k overflows the dtype (float16 tops out at 65504)"
+            f"scores plus the bias or the additive mask overflow {scores.dtype} (its maximum is "
+            f"{torch.finfo(scores.dtype).max:g}): each is finite, their sum rounds to +inf; use a wider dtype"
         )
     return bool(torch.isneginf(scores).any())
 
@@ -277,7 +297,7 @@ def scaled_dot_product_attention(
         scores = scaled_dot_scores(q, k, scale)  # (..., T, S)
         return attend(scores, v, mask, bias)
     _check_qk(q, k, same_width=True)
-    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else _check_scale(scale)
     return fused_attention(q, k, v, mask, bias, scale), None
 
 

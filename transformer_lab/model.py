@@ -103,7 +103,7 @@ class TinyTransformer(nn.Module):
                 f"head_mask must have shape (n_layers, H) = ({self.cfg.n_layers}, {self.cfg.n_heads}), "
                 f"got {tuple(head_mask.shape)}"
             )
-        mask = causal_mask(T, device=tokens.device) if self.cfg.causal else None  # (T, T)
+        mask = causal_mask(T, device=tokens.device) if self.cfg.causal and T else None  # (T, T); T = 0: no cell
         if self.cfg.mask_self:  # Reformer: no attention to self; a row left with no key gives zeros
             mask = combine_masks(mask, ~torch.eye(T, dtype=torch.bool, device=tokens.device))  # (T, T)
         if key_mask is not None:

@@ -22,7 +22,7 @@ from .absolute import (  # notebook 07
     sinusoidal_frequencies,
     sinusoidal_wavelengths,
 )
-from .base import NoPositional, PositionalScheme, TablePositional
+from .base import NoPositional, PositionalScheme, TablePositional, _check_sizes
 from .bias import (
     ALIBI_FORMS,
     AlibiPositional,
@@ -103,7 +103,8 @@ POSITIONAL_SCHEMES: dict[str, type[PositionalScheme]] = {
 
 
 def make_positional(name: str, *, d_model: int, max_len: int, n_heads: int, head_dim: int) -> PositionalScheme:
-    """Build a scheme by name; each class's ``build`` takes the sizes it needs."""
+    """Build a scheme by name; each class's ``build`` takes the sizes it needs (all must be ints >= 1)."""
     if name not in POSITIONAL_SCHEMES:
         raise ValueError(f"positional must be one of {sorted(POSITIONAL_SCHEMES)}, got {name!r}")
+    _check_sizes(d_model=d_model, max_len=max_len, n_heads=n_heads, head_dim=head_dim)
     return POSITIONAL_SCHEMES[name].build(d_model=d_model, max_len=max_len, n_heads=n_heads, head_dim=head_dim)

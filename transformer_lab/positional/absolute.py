@@ -51,6 +51,8 @@ def sinusoidal_frequencies(d_model: int, base: float = 10000.0) -> torch.Tensor:
         raise TypeError(f"base must be a number > 1, got {type(base).__name__} {base!r}")
     if not base > 1:
         raise ValueError(f"base must be > 1, got {base}")
+    if base == math.inf:
+        raise ValueError(f"base must be a finite number > 1, got {base}")
     return float(base) ** (-torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)  # (D/2,)
 
 

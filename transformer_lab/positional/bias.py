@@ -43,13 +43,13 @@ __all__ = [
 ALIBI_FORMS = ("bidirectional", "causal", "row_constant")
 
 
-def _check_lengths(T, S) -> tuple[int, int]:
-    return check_positive_int("T", T), check_positive_int("S", S)
+def _check_lengths(T, S, minimum: int = 1) -> tuple[int, int]:
+    return check_positive_int("T", T, minimum), check_positive_int("S", S, minimum)
 
 
 def relative_positions(T: int, S: int) -> torch.Tensor:
-    """Offsets ``j - i`` (key minus query), ``(T, S)`` long: negative for keys in the past."""
-    T, S = _check_lengths(T, S)
+    """Offsets ``j - i`` (key minus query), ``(T, S)`` long: negative for keys in the past (T or S may be 0)."""
+    T, S = _check_lengths(T, S, minimum=0)
     return torch.arange(S)[None, :] - torch.arange(T)[:, None]  # (1, S) - (T, 1) -> (T, S)
 
 
@@ -123,6 +123,9 @@ class AlibiPositional(PositionalScheme):
         return cls(n_heads)
 
     def score_bias(self, T: int, S: int) -> torch.Tensor:
+        T, S = _check_lengths(T, S, minimum=0)
+        if T == 0 or S == 0:  # an empty sequence: no cell to bias
+            return self.slopes.new_zeros(self.slopes.numel(), T, S)  # (H, T, S)
         return alibi_bias(T, S, self.slopes, self.form)  # (H, T, S)
 
     def extra_repr(self) -> str:
@@ -144,6 +147,8 @@ def t5_relative_bucket(
     check_tensor("relative_position", relative_position)
     if relative_position.is_floating_point() or relative_position.dtype == torch.bool:
         raise TypeError(f"relative_position must hold integers, got dtype {relative_position.dtype}")
+    if not isinstance(bidirectional, bool):
+        raise TypeError(f"bidirectional must be a bool, got {type(bidirectional).__name__} {bidirectional!r}")
     check_positive_int("num_buckets", num_buckets, minimum=2)
     check_positive_int("max_distance", max_distance, minimum=1)
     n = num_buckets

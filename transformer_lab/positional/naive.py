@@ -62,7 +62,9 @@ class _ScalarPositional(PositionalScheme):
         check_tensor("x", x, ndim=3, floating=True)
         if x.shape[-1] != self.direction.shape[0]:
             raise ValueError(f"x must have width D = {self.direction.shape[0]}, got shape {tuple(x.shape)}")
-        code = self.positions(x.shape[1]).to(x.dtype)[:, None] * self.direction.to(x.dtype)  # (T, 1) * (D,) -> (T, D)
+        T = x.shape[1]
+        p = self.positions(max(T, 1))[:T]  # (T,): an empty sequence (T = 0) gets an empty code
+        code = p.to(x.dtype)[:, None] * self.direction.to(x.dtype)  # (T, 1) * (D,) -> (T, D)
         return x + code  # (B, T, D)
 
 

@@ -51,6 +51,8 @@ def _check_base(base) -> float:
         raise TypeError(f"base must be a number, got {type(base).__name__} {base!r}")
     if not base > 1:
         raise ValueError(f"base must be > 1 (the wavelengths grow geometrically), got {base}")
+    if base == float("inf"):
+        raise ValueError(f"base must be a finite number > 1, got {base}")
     return float(base)
 
 
