@@ -158,16 +158,32 @@ def head_scores(mha: MultiHeadAttention, x: torch.Tensor, context: torch.Tensor 
         check_tensor(name, t, ndim=3, floating=True)
         if t.shape[-1] != mha.d_model:
             raise ValueError(f"{name} must have shape (B, T, D) with D = {mha.d_model}, got {tuple(t.shape)}")
+    if context.shape[0] != x.shape[0]:
+        raise ValueError(f"context must have x's batch size B = {x.shape[0]}, got shape {tuple(context.shape)}")
     q = mha.split_heads(mha.q_proj(x))  # (B, H, T, Dh)
     k = mha.split_heads(mha.k_proj(context))  # (B, H, S, Dh)
     return mha.score(q, k)  # (B, H, T, S)
 
 
-def score_spectrum(scores: torch.Tensor) -> torch.Tensor:
-    """Singular values of each ``(T, S)`` score matrix, largest first: ``(..., min(T, S))``, float64."""
+def _check_scores(scores: torch.Tensor) -> None:
     check_tensor("scores", scores, floating=True)
     if scores.dim() < 2:
         raise ValueError(f"scores must have shape (..., T, S), got shape {tuple(scores.shape)}")
+    if not torch.isfinite(scores).all():  # the SVD fails with an unreadable error otherwise
+        raise ValueError("scores must hold finite values (no NaN or ±inf): pass the scores before any mask")
+
+
+def _check_probabilities(name: str, p: torch.Tensor) -> None:
+    check_tensor(name, p, floating=True)
+    if p.dim() < 1:
+        raise ValueError(f"{name} must have shape (..., S), got a 0-dim tensor")
+    if not ((p >= 0) & (p <= 1)).all():  # also refuses NaN
+        raise ValueError(f"{name} must hold probabilities (entries in [0, 1], rows summing to 1)")
+
+
+def score_spectrum(scores: torch.Tensor) -> torch.Tensor:
+    """Singular values of each ``(T, S)`` score matrix, largest first: ``(..., min(T, S))``, float64."""
+    _check_scores(scores)
     return torch.linalg.svdvals(scores.detach().double())  # (..., min(T, S))
 
 
@@ -177,9 +193,7 @@ def score_rank(scores: torch.Tensor) -> torch.Tensor:
     Singular values below ``max(T, S) · eps · σ_max`` count as zero, with ``eps`` of the scores'
     own dtype: float32 scores carry rounding noise that float64 would count as extra rank.
     """
-    check_tensor("scores", scores, floating=True)
-    if scores.dim() < 2:
-        raise ValueError(f"scores must have shape (..., T, S), got shape {tuple(scores.shape)}")
+    _check_scores(scores)
     T, S = scores.shape[-2:]
     rtol = max(T, S) * torch.finfo(scores.dtype).eps  # rounding of the dtype the scores were computed in
     return torch.linalg.matrix_rank(scores.detach().double(), rtol=rtol)
@@ -189,8 +203,8 @@ def score_rank(scores: torch.Tensor) -> torch.Tensor:
 
 def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     """Jensen-Shannon divergence (nats) between the rows of ``p`` and ``q`` ``(..., S)``: in [0, ln 2]."""
-    check_tensor("p", p, floating=True)
-    check_tensor("q", q, floating=True)
+    _check_probabilities("p", p)
+    _check_probabilities("q", q)
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape (..., S), got {tuple(p.shape)} and {tuple(q.shape)}")
     m = 0.5 * (p + q)
@@ -311,8 +325,11 @@ def random_attention_pattern(n: int, temperature: float = 1.0, seed: int = 0) ->
     direction is a constant per row, which the softmax ignores), Bhojanapalli et al. 2020.
     """
     check_positive_int("n", n, minimum=2)
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+        raise TypeError(f"temperature must be a number > 0, got {type(temperature).__name__} {temperature!r}")
+    if not 0 < temperature < math.inf:
         raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    check_positive_int("seed", seed, minimum=0)
     g = make_generator(seed)
     o, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))  # (n, n) orthogonal
     return torch.softmax(o * math.sqrt(n) / temperature, dim=-1)  # (n, n)
@@ -324,6 +341,7 @@ def permutation_pattern(n: int, seed: int = 0) -> torch.Tensor:
     A hard pattern, but low-rank scores can still put the maximum in the right place.
     """
     check_positive_int("n", n, minimum=2)
+    check_positive_int("seed", seed, minimum=0)
     perm = torch.randperm(n, generator=make_generator(seed))
     return torch.eye(n, dtype=torch.float64)[perm]  # (n, n)
 
@@ -351,8 +369,11 @@ def fit_attention_pattern(target: torch.Tensor, d_ks: Sequence[int], d_model: in
     d_ks = [check_positive_int("d_k", d) for d in d_ks]
     d_model = 2 * n if d_model is None else check_positive_int("d_model", d_model)
     check_positive_int("steps", steps)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+        raise TypeError(f"lr must be a number > 0, got {type(lr).__name__} {lr!r}")
+    if not 0 < lr < math.inf:
         raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    check_positive_int("seed", seed, minimum=0)
     K, d_max = len(d_ks), max(d_ks)
     g = make_generator(seed)
     p = target.detach().double()  # (n, n)
@@ -391,12 +412,25 @@ def train_and_keep(configs: dict, task: Task, seeds: tuple[int, ...] = (0, 1),
     ``TrainConfig.seed = s``. Returns ``({label: [History per seed]}, {label: [model per seed]})``,
     so a notebook can look inside the models it trained (attention maps, head ablation).
     """
-    from .model import build_model
+    from .model import ModelConfig, build_model
 
-    if not isinstance(configs, dict) or not configs:
+    if not isinstance(configs, dict):
+        raise TypeError(f"configs must be a non-empty dict {{label: ModelConfig}}, got {type(configs).__name__}")
+    if not configs:
         raise ValueError(f"configs must be a non-empty dict {{label: ModelConfig}}, got {configs!r}")
+    for label, model_cfg in configs.items():
+        if not isinstance(model_cfg, ModelConfig):
+            raise TypeError(f"configs[{label!r}] must be a ModelConfig, got {type(model_cfg).__name__}")
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a transformer_lab Task (e.g. PointerTask()), got {type(task).__name__}")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise TypeError(f"seeds must be a tuple of ints, e.g. (0, 1), got {type(seeds).__name__} {seeds!r}")
     if not seeds:
         raise ValueError("seeds must name at least one seed, got ()")
+    for s in seeds:
+        check_positive_int("seeds[i]", s, minimum=0)
+    if cfg is not None and not isinstance(cfg, TrainConfig):
+        raise TypeError(f"cfg must be a TrainConfig or None, got {type(cfg).__name__}")
     cfg = cfg or TrainConfig()
     runs: dict[str, list[History]] = {}
     models: dict[str, list[nn.Module]] = {}
@@ -412,6 +446,13 @@ def train_and_keep(configs: dict, task: Task, seeds: tuple[int, ...] = (0, 1),
 def mean_curve_accuracy(histories: list[History]) -> float:
     """Mean over seeds of the mean evaluation accuracy over training: the area under the learning
     curve, which ranks layouts by how fast they learn, not only where they end."""
+    if isinstance(histories, (str, bytes)) or not isinstance(histories, Sequence):
+        raise TypeError(f"histories must be a list of History, got {type(histories).__name__}")
     if not histories:
         raise ValueError("histories must hold at least one History, got []")
+    for i, h in enumerate(histories):
+        if not isinstance(h, History):
+            raise TypeError(f"histories[{i}] must be a History, got {type(h).__name__}")
+        if not h.eval_accuracy:
+            raise ValueError(f"histories[{i}] holds no evaluation (eval_accuracy is empty)")
     return sum(sum(h.eval_accuracy) / len(h.eval_accuracy) for h in histories) / len(histories)

@@ -160,7 +160,9 @@ def classify_row(weights: torch.Tensor, unmasked: torch.Tensor | None = None, at
         check_tensor("unmasked", unmasked, ndim=1, floating=True)
         if unmasked.shape != weights.shape:
             raise ValueError(f"unmasked must have the weights' shape {tuple(weights.shape)}, got {tuple(unmasked.shape)}")
-    if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not atol > 0:
+    if isinstance(atol, bool) or not isinstance(atol, (int, float)):
+        raise TypeError(f"atol must be a positive number, got {type(atol).__name__} {atol!r}")
+    if not atol > 0:
         raise ValueError(f"atol must be a positive number, got {atol!r}")
     w = weights.double()
     if torch.isnan(w).any():
@@ -212,6 +214,7 @@ def fully_masked_behaviour(fills: Sequence = FILLS, n_keys: int = 4, seed: int =
         raise TypeError(f"fills must be a non-empty sequence of fills (e.g. {FILLS}), got {fills!r}")
     for f in fills:
         fill_value(f)
+    check_positive_int("seed", seed, minimum=0)
     S, T = n_keys, 2
     g = make_generator(seed)
     x_q = torch.randn(1, T, S, generator=g)  # (B=1, T, D=S) queries' inputs
@@ -282,11 +285,16 @@ def fully_masked_plain(
     """
     if dtype not in DTYPES.values():
         raise TypeError(f"dtype must be one of {list(DTYPES.values())}, got {dtype!r}")
-    if isinstance(shift, bool) or not isinstance(shift, (int, float)) or not math.isfinite(shift):
+    if isinstance(shift, bool) or not isinstance(shift, (int, float)):
+        raise TypeError(f"shift must be a finite number, got {type(shift).__name__} {shift!r}")
+    if not math.isfinite(shift):
         raise ValueError(f"shift must be a finite number, got {shift!r}")
     if isinstance(fills, str) or not isinstance(fills, Sequence) or not fills:
         raise TypeError(f"fills must be a non-empty sequence of fills (e.g. {FILLS}), got {fills!r}")
+    for f in fills:
+        fill_value(f, dtype)  # a bad fill is an error here, not a "raises" entry in the table
     check_positive_int("n_keys", n_keys, minimum=2)
+    check_positive_int("seed", seed, minimum=0)
     scores = (torch.randn(n_keys, generator=make_generator(seed)) + shift).to(dtype)  # (S,)
     unmasked = torch.softmax(scores.float(), dim=-1)  # (S,)
     keep = torch.zeros(n_keys, dtype=torch.bool)  # (S,): no key at all
@@ -345,6 +353,7 @@ def leak_sweep(
         raise ValueError(f"reduce must be 'max' or 'mean', got {reduce!r}")
     for f in fills:
         fill_value(f, dtype)
+    check_positive_int("seed", seed, minimum=0)
     z = torch.randn(n_queries, n_keys, generator=make_generator(seed))  # (T, S)
     keep = torch.ones(n_keys, dtype=torch.bool)
     keep[n_keys - n_pad:] = False  # (S,): right padding
@@ -365,14 +374,7 @@ def leak_sweep(
 
 # --- padding invariance ---------------------------------------------------------------------------
 
-def pad_sequences(
-    seqs: Sequence[torch.Tensor], max_len: int | None = None, side: str = "right", pad_value=0
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stack sequences of different lengths ``(n_b, ...)`` into ``(B, S, ...)`` plus the keep-mask ``(B, S)``.
-
-    ``side="left"`` puts the padding first. ``pad_value`` is a number or a tensor of one position's
-    shape (a pad embedding); what it holds must not matter once the mask is applied.
-    """
+def _check_seqs(seqs) -> None:
     if isinstance(seqs, torch.Tensor) or not isinstance(seqs, Sequence) or not seqs:
         raise TypeError(f"seqs must be a non-empty list of tensors, got {type(seqs).__name__}")
     for i, s in enumerate(seqs):
@@ -382,6 +384,30 @@ def pad_sequences(
                 f"seqs[{i}] has shape {tuple(s.shape)} and dtype {s.dtype}; every sequence must be (n, ...) "
                 f"with the trailing shape {tuple(seqs[0].shape[1:])} and dtype {seqs[0].dtype} of seqs[0]"
             )
+
+
+def pad_sequences(
+    seqs: Sequence[torch.Tensor], max_len: int | None = None, side: str = "right", pad_value=0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack sequences of different lengths ``(n_b, ...)`` into ``(B, S, ...)`` plus the keep-mask ``(B, S)``.
+
+    ``side="left"`` puts the padding first. ``pad_value`` is a number or a tensor of one position's
+    shape (a pad embedding); what it holds must not matter once the mask is applied.
+    """
+    _check_seqs(seqs)
+    trailing = seqs[0].shape[1:]  # one position's shape
+    if isinstance(pad_value, torch.Tensor):
+        try:
+            fits = torch.broadcast_shapes(pad_value.shape, trailing) == trailing
+        except RuntimeError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"pad_value must be a number or a tensor of one position's shape {tuple(trailing)}, "
+                f"got shape {tuple(pad_value.shape)}"
+            )
+    elif not isinstance(pad_value, (int, float)):
+        raise TypeError(f"pad_value must be a number or a tensor of one position's shape, got {type(pad_value).__name__}")
     lengths = torch.tensor([len(s) for s in seqs])
     keep = padding_mask(lengths, max_len, side=side)  # (B, S); checks max_len and side
     B, S = keep.shape
@@ -398,10 +424,13 @@ def real_token_deviation(outputs: torch.Tensor, keep: torch.Tensor, references: 
     _check_bool("keep", keep, ndim=2)
     if outputs.shape[:2] != keep.shape:
         raise ValueError(f"outputs (B, S, ...) must start with keep's shape {tuple(keep.shape)}, got {tuple(outputs.shape)}")
+    if isinstance(references, (str, bytes)) or not isinstance(references, (Sequence, torch.Tensor)):
+        raise TypeError(f"references must be a list of tensors, one per sequence, got {type(references).__name__}")
     if len(references) != keep.shape[0]:
         raise ValueError(f"references must hold one tensor per sequence ({keep.shape[0]}), got {len(references)}")
     worst = 0.0
     for b, ref in enumerate(references):
+        check_tensor(f"references[{b}]", ref)
         real = outputs[b][keep[b]]  # (n_b, ...)
         if real.shape != ref.shape:
             raise ValueError(f"references[{b}] must have shape {tuple(real.shape)}, got {tuple(ref.shape)}")
@@ -433,6 +462,9 @@ def padding_invariance(
         check_positive_int("extra_pads[i]", e, minimum=0)
     if not isinstance(masked, bool):
         raise TypeError(f"masked must be a bool, got {type(masked).__name__}")
+    _check_seqs(seqs)
+    if side not in ("right", "left"):
+        raise ValueError(f"side must be 'right' or 'left', got {side!r}")
     refs = [fn(s[None], torch.ones(1, len(s), dtype=torch.bool) if masked else None)[0] for s in seqs]
     longest = max(len(s) for s in seqs)
     out = []

@@ -14,9 +14,14 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from ._checks import check_positive_int
+from ._checks import check_number, check_positive_int
 
 __all__ = ["time_call", "peak_tensor_bytes"]
+
+
+def _check_callable(fn) -> None:
+    if not callable(fn):
+        raise TypeError(f"fn must be a callable taking no arguments (e.g. a lambda), got {type(fn).__name__}")
 
 
 def time_call(fn: Callable[[], object], repeats: int = 5, min_seconds: float = 0.02) -> float:
@@ -25,7 +30,9 @@ def time_call(fn: Callable[[], object], repeats: int = 5, min_seconds: float = 0
     Like ``timeit``: each timing runs ``fn`` as many times as it takes to last ``min_seconds``;
     the minimum over repeats is the least disturbed by other work on the machine.
     """
+    _check_callable(fn)
     check_positive_int("repeats", repeats)
+    check_number("min_seconds", min_seconds, minimum=0)  # inf would double the runs forever
     timer = timeit.Timer(fn)
     number = 1
     while (elapsed := timer.timeit(number)) < min_seconds:  # also warms up
@@ -68,6 +75,7 @@ def peak_tensor_bytes(fn: Callable[[], object]) -> int:
     Exact and deterministic, unlike the process's resident memory; counts what a CPU run
     allocates for tensors (for example additive attention's ``(T, S, A)`` intermediate).
     """
+    _check_callable(fn)
     mode = _PeakTensorMemory()
     with mode:
         result = fn()

@@ -30,7 +30,7 @@ import math
 
 import torch
 
-from ._checks import check_positive_int, check_tensor
+from ._checks import check_number, check_positive_int, check_tensor
 from .tasks import make_generator
 
 __all__ = [
@@ -69,6 +69,7 @@ def qk_inputs(kind: str = "equal norms", T: int = 10, D: int = 32, seed: int = 0
         raise ValueError(f"kind must be one of {QK_INPUTS}, got {kind!r}")
     check_positive_int("T", T, minimum=2)
     check_positive_int("D", D, minimum=2)
+    check_positive_int("seed", seed, minimum=0)
     if kind == "positions":
         from .positional import sinusoidal_encoding
 
@@ -90,6 +91,7 @@ def random_qk_weights(D: int, d_k: int, seed: int = 0) -> tuple[torch.Tensor, to
     """Independent ``W_Q, W_K (D, Dh)`` with N(0, 1/D) entries, so ``‖Wx‖² ≈ d_k`` when ``‖x‖² = D``."""
     check_positive_int("D", D)
     check_positive_int("d_k", d_k)
+    check_positive_int("seed", seed, minimum=0)
     g = make_generator(seed)
     w_q = torch.randn(D, d_k, generator=g) / math.sqrt(D)  # (D, Dh)
     w_k = torch.randn(D, d_k, generator=g) / math.sqrt(D)  # (D, Dh)
@@ -164,6 +166,10 @@ def qk_scores(
     q, k = project_qk(x, w_q, w_k, b_q, b_k)  # (..., T, Dh) each
     if isinstance(scale, bool) or not (scale is None or isinstance(scale, (int, float))):
         raise TypeError(f"scale must be a number or None (1/√d_k), got {scale!r}")
+    if scale is not None:
+        check_number("scale", scale, above=0)  # NaN, ±inf or <= 0 would make every score NaN, inf or 0
+    if not isinstance(normalize_keys, bool):
+        raise TypeError(f"normalize_keys must be a bool, got {type(normalize_keys).__name__} {normalize_keys!r}")
     if normalize_keys:
         k = k / k.norm(dim=-1, keepdim=True).clamp_min(1e-12)  # (..., T, Dh), unit rows
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
@@ -178,6 +184,11 @@ def _check_square(name: str, s) -> None:
         raise ValueError(
             f"{name} must be square, shape (..., T, T) (self-attention scores), got shape {tuple(s.shape)}"
         )
+
+
+def _check_all_finite(name: str, s: torch.Tensor) -> None:
+    if not torch.isfinite(s).all():
+        raise ValueError(f"{name} must hold finite values (no NaN or ±inf): pass the scores before any mask")
 
 
 def asymmetry(s: torch.Tensor) -> torch.Tensor:
@@ -251,6 +262,7 @@ def symmetric_eigenvalues(s: torch.Tensor) -> torch.Tensor:
     usually has negative eigenvalues: ``xᵀ S x`` can be negative.
     """
     _check_square("s", s)
+    _check_all_finite("s", s)  # eigvalsh fails with an unreadable error otherwise
     sym = (s + s.transpose(-2, -1)) / 2  # (..., T, T)
     return torch.linalg.eigvalsh(sym.double()).flip(-1).to(s.dtype)  # (..., T), descending
 
@@ -309,7 +321,9 @@ def head_scores(model, tokens: torch.Tensor, layer: int = 0) -> torch.Tensor:
     if not isinstance(model, TinyTransformer):
         raise TypeError(f"model must be a TinyTransformer, got {type(model).__name__}")
     n_layers = len(model.blocks)
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < n_layers:
+    if isinstance(layer, bool) or not isinstance(layer, int):
+        raise TypeError(f"layer must be an int in [0, {n_layers}), got {type(layer).__name__} {layer!r}")
+    if not 0 <= layer < n_layers:
         raise ValueError(f"layer must be an int in [0, {n_layers}), got {layer!r}")
     was_training = model.training
     model.eval()

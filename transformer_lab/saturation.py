@@ -27,11 +27,25 @@ __all__ = [
 ]
 
 
+def _check_scaled(scaled) -> None:
+    if not isinstance(scaled, bool):
+        raise TypeError(f"scaled must be a bool (divide by √d_k or not), got {type(scaled).__name__} {scaled!r}")
+
+
+def _check_probabilities(name: str, p) -> None:
+    check_tensor(name, p, floating=True)
+    if p.dim() < 1:
+        raise ValueError(f"{name} must have shape (..., S), got a 0-dim tensor")
+    if not ((p >= 0) & (p <= 1)).all():  # also refuses NaN
+        raise ValueError(f"{name} must hold probabilities (entries in [0, 1], rows summing to 1)")
+
+
 def random_qk(d_k: int, n_queries: int = 64, n_keys: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """q ``(T, Dh)`` and k ``(S, Dh)`` with independent N(0, 1) entries (the footnote-4 setting)."""
     check_positive_int("d_k", d_k)
     check_positive_int("n_queries", n_queries)
     check_positive_int("n_keys", n_keys, minimum=2)
+    check_positive_int("seed", seed, minimum=0)
     g = make_generator(seed)
     q = torch.randn(n_queries, d_k, generator=g)  # (T, Dh)
     k = torch.randn(n_keys, d_k, generator=g)  # (S, Dh)
@@ -40,6 +54,7 @@ def random_qk(d_k: int, n_queries: int = 64, n_keys: int = 16, seed: int = 0) ->
 
 def random_scores(d_k: int, scaled: bool, n_queries: int = 64, n_keys: int = 16, seed: int = 0) -> torch.Tensor:
     """Scores ``(T, S)`` of random unit-variance q, k; divided by √d_k when ``scaled``."""
+    _check_scaled(scaled)
     q, k = random_qk(d_k, n_queries, n_keys, seed)
     s = dot_scores(q, k)  # (T, S)
     return s / math.sqrt(d_k) if scaled else s
@@ -47,7 +62,7 @@ def random_scores(d_k: int, scaled: bool, n_queries: int = 64, n_keys: int = 16,
 
 def entropy(p: torch.Tensor) -> torch.Tensor:
     """Shannon entropy (nats) of each row of ``p (..., S)``; 0·log 0 counts as 0."""
-    check_tensor("p", p, floating=True)
+    _check_probabilities("p", p)
     return -(p * torch.log(p.clamp_min(1e-30))).sum(-1)
 
 
@@ -56,13 +71,15 @@ def softmax_jacobian(p: torch.Tensor) -> torch.Tensor:
 
     When p is one-hot (a saturated softmax) every entry is 0: no gradient reaches the scores.
     """
-    check_tensor("p", p, floating=True)
+    _check_probabilities("p", p)
     return torch.diag_embed(p) - p.unsqueeze(-1) * p.unsqueeze(-2)
 
 
 def softmax_stats(scores: torch.Tensor) -> dict[str, float]:
     """Row-averaged entropy, max weight and Jacobian Frobenius norm of ``softmax(scores (T, S))``."""
     check_tensor("scores", scores, ndim=2, floating=True)
+    if not torch.isfinite(scores).all():
+        raise ValueError("scores must hold finite values (no NaN or ±inf), got a non-finite entry")
     p = torch.softmax(scores, dim=-1)  # (T, S)
     S = scores.shape[-1]
     return {
@@ -77,6 +94,12 @@ def softmax_stats(scores: torch.Tensor) -> dict[str, float]:
 def dot_product_variance(d_ks, n_samples: int = 20_000, seed: int = 0) -> list[float]:
     """Empirical Var(q·k) for each d_k, q and k with i.i.d. N(0, 1) entries: ≈ d_k (footnote 4)."""
     check_positive_int("n_samples", n_samples, minimum=2)
+    if isinstance(d_ks, (int, str, bytes)) or not hasattr(d_ks, "__iter__"):
+        raise TypeError(f"d_ks must be a non-empty sequence of head widths, e.g. [1, 4, 16], got {d_ks!r}")
+    d_ks = list(d_ks)
+    if not d_ks:
+        raise ValueError("d_ks must be a non-empty sequence of head widths, e.g. [1, 4, 16], got []")
+    check_positive_int("seed", seed, minimum=0)
     g = make_generator(seed)
     out = []
     for d_k in d_ks:
@@ -93,6 +116,7 @@ def score_gradient_norm(d_k: int, scaled: bool, n_queries: int = 64, n_keys: int
     ``L = Σ out · r`` with ``out = softmax(scores) v``; the gradient reaching the scores is the
     softmax Jacobian times ``v r``: it vanishes as the softmax saturates.
     """
+    _check_scaled(scaled)
     q, k = random_qk(d_k, n_queries, n_keys, seed)
     g = make_generator(seed + 1)
     v = torch.randn(n_keys, 8, generator=g)  # (S, Dv)
