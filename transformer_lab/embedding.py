@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_positive_int, check_tensor
-from .tasks import make_generator
+from .tasks import _check_seed, make_generator
 
 __all__ = [
     "EMBED_INITS",
@@ -101,6 +101,7 @@ def embedding_matrix(init: str, vocab_size: int, d_model: int, seed: int = 0) ->
     _check_init(init)
     check_positive_int("vocab_size", vocab_size)
     check_positive_int("d_model", d_model)
+    _check_seed("seed", seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         embed = nn.Embedding(vocab_size, d_model)  # N(0, 1): nn.Embedding.reset_parameters
@@ -130,11 +131,17 @@ def embedding_stats(weight: torch.Tensor, scale: bool = False) -> dict[str, floa
     """
     check_tensor("weight", weight, ndim=2, floating=True)
     _check_scale(scale)
-    d_model = weight.shape[1]
+    V, d_model = weight.shape
+    if V < 1 or d_model < 2 or d_model % 2:
+        raise ValueError(f"weight must be (V, D) with V >= 1 rows and an even width D (sin/cos pairs), "
+                         f"got shape {tuple(weight.shape)}")
     w = weight.double() * (math.sqrt(d_model) if scale else 1.0)  # (V, D)
     mean_norm = w.norm(dim=1).mean().item()
+    variance = w.var().item()
+    if not (math.isfinite(mean_norm) and math.isfinite(variance)):  # NaN or inf somewhere, found for free
+        raise ValueError("weight contains NaN or inf; expected finite values")
     pe_norm = positional_norm(d_model)
-    return {"variance": w.var().item(), "mean_norm": mean_norm, "pe_norm": pe_norm, "ratio": mean_norm / pe_norm}
+    return {"variance": variance, "mean_norm": mean_norm, "pe_norm": pe_norm, "ratio": mean_norm / pe_norm}
 
 
 def first_step_change(cfg, task, lr: float = 1e-2, batch_size: int = 64, seed: int = 0) -> dict[str, float]:
@@ -158,8 +165,12 @@ def first_step_change(cfg, task, lr: float = 1e-2, batch_size: int = 64, seed: i
         raise TypeError(f"cfg must be a ModelConfig, got {type(cfg).__name__}")
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task (e.g. tl.ReverseTask()), got {type(task).__name__}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+        raise TypeError(f"lr must be a number > 0, got {type(lr).__name__} {lr!r}")
+    if not 0 < lr < math.inf:
         raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    check_positive_int("batch_size", batch_size)
+    _check_seed("seed", seed)
     model = build_model(cfg, seed)
     factor = math.sqrt(cfg.d_model) if cfg.embed_scale else 1.0
     before = model.embed.weight.detach().clone() * factor  # (V, D) as the model adds it
@@ -196,6 +207,8 @@ def initial_logit_stats(
     from .model import build_model
 
     _check_init(init)
+    check_positive_int("vocab_size", vocab_size)
+    check_positive_int("d_model", d_model)
     _check_scale(scale)
     if not isinstance(tie_weights, bool):
         raise TypeError(f"tie_weights must be a bool, got {type(tie_weights).__name__} {tie_weights!r}")

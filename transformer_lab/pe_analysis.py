@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from ._checks import check_positive_int, check_tensor
 from .positional import PositionalScheme
-from .tasks import Task
+from .tasks import Task, _check_seed
 
 __all__ = [
     "FAMILIES",
@@ -40,6 +40,18 @@ def _check_scheme(scheme) -> PositionalScheme:
     if not isinstance(scheme, PositionalScheme):
         raise TypeError(f"scheme must be a PositionalScheme (see transformer_lab.positional), got {type(scheme).__name__}")
     return scheme
+
+
+def _check_sizes(d_model, n_heads, head_dim) -> None:
+    check_positive_int("d_model", d_model)
+    check_positive_int("n_heads", n_heads)
+    check_positive_int("head_dim", head_dim)
+
+
+def _check_model(model, name: str = "model") -> torch.nn.Module:
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module (e.g. tl.build_model(cfg)), got {type(model).__name__}")
+    return model
 
 
 def scheme_family(scheme: PositionalScheme) -> str:
@@ -72,12 +84,21 @@ def positional_scores(
     check_tensor("x", x, ndim=3, floating=True)
     check_positive_int("n_heads", n_heads)
     B, T, D = x.shape
-    if w_q is None and w_k is None:
+    if (w_q is None) != (w_k is None):
+        raise ValueError(f"w_q and w_k must be given together (or neither: identity projections), "
+                         f"got w_q={'None' if w_q is None else 'a tensor'}, w_k={'None' if w_k is None else 'a tensor'}")
+    if w_q is None:
+        if D % n_heads:
+            raise ValueError(f"n_heads must divide x's width D = {D} (identity projections), got {n_heads}")
         w_q = w_k = torch.eye(D, dtype=x.dtype)
     for name, w in (("w_q", w_q), ("w_k", w_k)):
         check_tensor(name, w, ndim=2, floating=True)
         if w.shape[0] != D or w.shape[1] % n_heads:
             raise ValueError(f"{name} must have shape (D, H·Dh) with D = {D} and H = {n_heads} dividing H·Dh, got {tuple(w.shape)}")
+        if w.dtype != x.dtype:
+            raise ValueError(f"{name} must have x's dtype {x.dtype}, got {w.dtype}")
+    if w_q.shape != w_k.shape:
+        raise ValueError(f"w_q and w_k must have the same shape (D, H·Dh), got {tuple(w_q.shape)} and {tuple(w_k.shape)}")
     x = scheme.add_to_input(x)  # (B, T, D)
     Dh = w_q.shape[1] // n_heads
     q = (x @ w_q).view(B, T, n_heads, Dh).transpose(1, 2)  # (B, H, T, Dh)
@@ -94,9 +115,10 @@ def score_pattern(scheme: PositionalScheme, T: int, n_heads: int, head_dim: int,
     The content ``c`` is one N(0, 1) vector of width ``H·Dh`` repeated T times and the projections
     are the identity, so every difference between cells comes from the scheme.
     """
+    _check_scheme(scheme)
     check_positive_int("T", T)
     check_positive_int("head_dim", head_dim)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(_check_seed("seed", seed))
     c = torch.randn(1, 1, check_positive_int("n_heads", n_heads) * head_dim, generator=g)  # (1, 1, D)
     with torch.no_grad():
         return positional_scores(scheme, c.expand(1, T, -1).contiguous(), n_heads)[0]  # (H, T, T)
@@ -114,7 +136,8 @@ def translation_gap(
     _check_scheme(scheme)
     check_positive_int("T", T)
     check_positive_int("shift", shift)
-    g = torch.Generator().manual_seed(seed)
+    _check_sizes(d_model, n_heads, head_dim)
+    g = torch.Generator().manual_seed(_check_seed("seed", seed))
     x = torch.randn(1, T, d_model, generator=g, dtype=torch.float64)  # (1, T, D)
     filler = torch.randn(1, shift, d_model, generator=g, dtype=torch.float64)  # (1, shift, D)
     w_q = torch.randn(d_model, n_heads * head_dim, generator=g, dtype=torch.float64) / math.sqrt(d_model)  # (D, H·Dh)
@@ -136,6 +159,7 @@ def supports_length(scheme: PositionalScheme, length: int, d_model: int, n_heads
     """Does every hook of the scheme accept a sequence of ``length`` positions? (False if one raises ValueError.)"""
     _check_scheme(scheme)
     check_positive_int("length", length)
+    _check_sizes(d_model, n_heads, head_dim)
     try:
         with torch.no_grad():
             scheme.add_to_input(torch.zeros(1, length, d_model))
@@ -148,6 +172,7 @@ def supports_length(scheme: PositionalScheme, length: int, d_model: int, n_heads
 
 def length_limit(scheme: PositionalScheme, d_model: int, n_heads: int, head_dim: int, up_to: int = 4096) -> float:
     """The longest sequence the scheme accepts, found by bisection; ``math.inf`` if it accepts ``up_to``."""
+    _check_scheme(scheme)
     check_positive_int("up_to", up_to, minimum=2)
     if supports_length(scheme, up_to, d_model, n_heads, head_dim):
         return math.inf
@@ -163,6 +188,9 @@ def length_limit(scheme: PositionalScheme, d_model: int, n_heads: int, head_dim:
 @torch.no_grad()
 def loss_by_position(model: torch.nn.Module, task: Task, size: int = 256, seed: int = 10_000) -> torch.Tensor:
     """Cross-entropy at each position, averaged over ``size`` sequences of ``task``: ``(T,)``."""
+    _check_model(model)
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task (e.g. tl.LocalCopyTask()), got {type(task).__name__}")
     check_positive_int("size", size)
     was_training = model.training
     model.eval()
@@ -183,8 +211,19 @@ def loss_curves(
     """
     if not hasattr(task, "at_length"):
         raise TypeError(f"task must have an at_length(L) method (e.g. LocalCopyTask), got {type(task).__name__}")
+    if isinstance(lengths, str) or not isinstance(lengths, Sequence):
+        raise TypeError(f"lengths must be a sequence of ints (e.g. (16, 32)), got {type(lengths).__name__}")
     if len(lengths) == 0:
         raise ValueError("lengths must name at least one length, got an empty sequence")
+    for i, L in enumerate(lengths):
+        check_positive_int(f"lengths[{i}]", L)
+    if not isinstance(models, Mapping):
+        raise TypeError(f"models must be a dict {{name: model}}, got {type(models).__name__}")
+    if not models:
+        raise ValueError("models must name at least one model, got {}")
+    for name, model in models.items():
+        _check_model(model, f"models[{name!r}]")
+    check_positive_int("size", size)
     return {
         name: {L: loss_by_position(model, task.at_length(L), size, seed) for L in lengths}
         for name, model in models.items()

@@ -35,11 +35,17 @@ __all__ = [
 ]
 
 
+def _check_all_finite(name: str, x: torch.Tensor) -> None:
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or inf; expected finite values")
+
+
 def min_pairwise_distance(x: torch.Tensor) -> float:
     """Smallest Euclidean distance between two different rows of ``x (N, D)`` (N >= 2)."""
     check_tensor("x", x, ndim=2, floating=True)
     if x.shape[0] < 2:
         raise ValueError(f"x must have at least 2 rows to compare, got shape {tuple(x.shape)}")
+    _check_all_finite("x", x)  # O(N·D), next to the O(N²·D) distances
     return torch.pdist(x.double()).min().item()  # over the N(N-1)/2 pairs
 
 
@@ -100,6 +106,7 @@ def first_rise(values: torch.Tensor) -> int | None:
     Applied to :func:`offset_profile` it answers "is the product monotonic in the distance?".
     """
     check_tensor("values", values, ndim=1, floating=True)
+    _check_all_finite("values", values)  # a NaN compares False and would hide a rise
     rises = torch.nonzero(values[1:] > values[:-1])
     return int(rises[0, 0]) + 1 if len(rises) else None
 
@@ -125,7 +132,10 @@ def offset_only_fraction(scores: torch.Tensor) -> float:
     total = ((s - s.mean()) ** 2).sum()
     if total == 0:
         return 1.0
-    return 1.0 - (((s - toeplitz) ** 2).sum() / total).item()
+    fraction = 1.0 - (((s - toeplitz) ** 2).sum() / total).item()
+    if not math.isfinite(fraction):  # NaN or inf in the scores, found for free
+        raise ValueError("scores contains NaN or inf; expected finite values")
+    return fraction
 
 
 def asymmetry(scores: torch.Tensor) -> float:
@@ -134,6 +144,8 @@ def asymmetry(scores: torch.Tensor) -> float:
     if scores.shape[0] != scores.shape[1]:
         raise ValueError(f"scores must be a square (T, T) matrix, got shape {tuple(scores.shape)}")
     norm = scores.double().norm()
+    if not torch.isfinite(norm):  # NaN or inf in the scores, found for free
+        raise ValueError("scores contains NaN or inf; expected finite values")
     return 0.0 if norm == 0 else ((scores.double() - scores.double().T).norm() / norm).item()
 
 

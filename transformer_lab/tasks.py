@@ -8,6 +8,7 @@ Shape legend: B batch, T positions.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -19,9 +20,38 @@ __all__ = ["IGNORE", "Task", "PointerTask", "KeyValueRecallTask", "make_generato
 IGNORE = -100
 
 
+def _check_seed(name: str, seed) -> int:
+    """An integer seed (not a bool): ``int(1.5)`` would silently reuse seed 1."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
+    return int(seed)
+
+
 def make_generator(seed: int) -> torch.Generator:
     """A CPU generator seeded with ``seed``: the only source of randomness of a task."""
-    return torch.Generator().manual_seed(int(seed))
+    return torch.Generator().manual_seed(_check_seed("seed", seed))
+
+
+def _check_token_tensor(tokens, seq_len: int | None, vocab_size: int, want: str,
+                        not_tensor: type = TypeError) -> torch.Tensor:
+    """``tokens`` an integer ``(B, seq_len)`` tensor with ids in ``[0, vocab_size)``; ``want`` says so in words.
+
+    ``not_tensor``: the error for a non-tensor (ValueError where callers already rely on it)."""
+    if not isinstance(tokens, torch.Tensor):
+        raise not_tensor(f"tokens must be {want} (a torch.Tensor), got {type(tokens).__name__}")
+    if tokens.dim() != 2 or tokens.is_floating_point() or tokens.dtype == torch.bool \
+            or (seq_len is not None and tokens.shape[1] != seq_len):
+        raise ValueError(f"tokens must be {want}, got {tokens.dtype} {tuple(tokens.shape)}")
+    if tokens.numel() and not 0 <= int(tokens.min()) <= int(tokens.max()) < vocab_size:
+        raise ValueError(f"tokens must lie in [0, vocab_size={vocab_size}) (ids of this task), "
+                         f"got [{int(tokens.min())}, {int(tokens.max())}]")
+    return tokens
+
+
+def _check_key_permutation(keys: torch.Tensor) -> None:
+    """Every row of ``keys (B, K)`` holds each key 0..K-1 once (else positions found by argsort are wrong)."""
+    if not torch.equal(keys.sort(dim=1).values, torch.arange(keys.shape[1]).expand_as(keys)):
+        raise ValueError(f"tokens must hold each of the {keys.shape[1]} keys once per row (a sequence from this task)")
 
 
 @dataclass(frozen=True)
@@ -213,8 +243,7 @@ class LocalCopyTask(Task):
 
         ``p(v) = p_copy · (share of v among the last min(window, t+1) tokens) + (1 - p_copy) / n_symbols``.
         """
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.is_floating_point():
-            raise ValueError(f"tokens must be an integer tensor (B, T), got {getattr(tokens, 'shape', tokens)!r}")
+        _check_token_tensor(tokens, None, self.n_symbols, "an integer tensor (B, T)")
         B, T = tokens.shape
         V = self.n_symbols
         onehot = torch.nn.functional.one_hot(tokens, V).double()  # (B, T, V)
@@ -281,9 +310,10 @@ class CyclicSuccessorTask(Task):
         """
         if isinstance(offset, bool) or not isinstance(offset, int):
             raise TypeError(f"offset must be an int, got {offset!r}")
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.shape[1] != self.n_keys:
-            raise ValueError(f"tokens must be a (B, T={self.n_keys}) tensor from this task, got {getattr(tokens, 'shape', type(tokens).__name__)}")
+        _check_token_tensor(tokens, self.n_keys, self.vocab_size,
+                            f"a (B, T={self.n_keys}) tensor of integer ids from this task", ValueError)
         keys = tokens // self.n_values  # (B, T)
+        _check_key_permutation(keys)
         where = keys.argsort(dim=1)  # (B, K): where[b, key] = position of that key
         return where.gather(1, (keys + offset) % self.n_keys)  # (B, T)
 
@@ -332,9 +362,10 @@ class PartnerTask(Task):
 
     def partner_positions(self, tokens: torch.Tensor) -> torch.Tensor:
         """Position of each item's partner, ``(B, T)``."""
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.shape[1] != self.seq_len:
-            raise ValueError(f"tokens must be a (B, T={self.seq_len}) tensor from this task, got {getattr(tokens, 'shape', type(tokens).__name__)}")
+        _check_token_tensor(tokens, self.seq_len, self.vocab_size,
+                            f"a (B, T={self.seq_len}) tensor of integer ids from this task", ValueError)
         keys = tokens // self.n_values  # (B, T)
+        _check_key_permutation(keys)
         return keys.argsort(dim=1).gather(1, keys ^ 1)  # (B, T)
 
     def sample(self, batch_size, generator):
@@ -391,12 +422,11 @@ class RecallAndPreviousTask(KeyValueRecallTask):
         return tokens, targets
 
     def _check_tokens(self, tokens) -> torch.Tensor:
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.is_floating_point() \
-                or tokens.shape[1] != self.seq_len:
-            raise ValueError(
-                f"tokens must be an integer (B, T={self.seq_len}) tensor from this task, "
-                f"got {getattr(tokens, 'shape', type(tokens).__name__)}"
-            )
+        _check_token_tensor(tokens, self.seq_len, self.vocab_size, f"an integer (B, T={self.seq_len}) tensor from this task")
+        items = self.n_keys * self.n_values  # ids below are items, ids from here on are queries
+        if tokens.numel() and (int(tokens[:, :-1].max()) >= items or int(tokens[:, -1].min()) < items):
+            raise ValueError(f"tokens must be {self.n_pairs} items (ids < {items}) then a query (id >= {items}), "
+                             "as this task's batch draws them")
         return tokens
 
     def relation_positions(self, tokens: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 import torch
 import torch.nn.functional as F
 
 from .optim import AdamW
-from .tasks import IGNORE, Task, make_generator
+from .tasks import IGNORE, Task, _check_seed, make_generator
 
 if TYPE_CHECKING:
     from .config import ModelConfig
@@ -43,6 +43,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"TrainConfig.threads must be a positive int or None, got {self.threads!r}")
+        for name in ("seed", "eval_seed"):  # int(1.5) would silently reuse seed 1
+            _check_seed(f"TrainConfig.{name}", getattr(self, name))
         for name in ("steps", "batch_size", "eval_every", "eval_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -73,13 +75,29 @@ class History:
     eval_loss: list[float] = field(default_factory=list)
     eval_accuracy: list[float] = field(default_factory=list)
 
+    def __post_init__(self):
+        for name in ("train_loss", "eval_steps", "eval_loss", "eval_accuracy"):
+            if not isinstance(getattr(self, name), list):
+                raise TypeError(f"History.{name} must be a list, got {type(getattr(self, name)).__name__}")
+        if not len(self.eval_steps) == len(self.eval_loss) == len(self.eval_accuracy):
+            raise ValueError(
+                "History.eval_steps, History.eval_loss and History.eval_accuracy must have one entry per evaluation, "
+                f"got lengths {len(self.eval_steps)}, {len(self.eval_loss)}, {len(self.eval_accuracy)}"
+            )
+
+    def _last(self, name: str) -> float:
+        values = getattr(self, name)
+        if not values:
+            raise ValueError(f"History.{name} is empty: the run made no evaluation yet")
+        return values[-1]
+
     @property
     def final_accuracy(self) -> float:
-        return self.eval_accuracy[-1]
+        return self._last("eval_accuracy")
 
     @property
     def final_loss(self) -> float:
-        return self.eval_loss[-1]
+        return self._last("eval_loss")
 
 
 def loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -186,11 +204,34 @@ def train_many(
     """
     from dataclasses import replace
 
+    from .config import ModelConfig
     from .model import build_model
 
-    cfg = cfg or TrainConfig()
+    if not isinstance(configs, Mapping):
+        raise TypeError(f"configs must be a dict {{label: ModelConfig}}, got {type(configs).__name__}")
+    if not configs:
+        raise ValueError("configs must be a non-empty dict {label: ModelConfig}, got {}")
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task (e.g. tl.PointerTask()), got {type(task).__name__}")
+    for label, model_cfg in configs.items():  # refuse a misfit before training anything
+        if not isinstance(model_cfg, ModelConfig):
+            raise TypeError(f"configs[{label!r}] must be a ModelConfig, got {type(model_cfg).__name__}")
+        if (model_cfg.vocab_size < task.vocab_size or model_cfg.output_size < task.n_out
+                or model_cfg.max_len < task.seq_len):
+            raise ValueError(
+                f"configs[{label!r}] must fit the task: vocab_size >= {task.vocab_size}, n_out >= {task.n_out}, "
+                f"max_len >= {task.seq_len}; got vocab_size={model_cfg.vocab_size}, "
+                f"n_out={model_cfg.output_size}, max_len={model_cfg.max_len}"
+            )
+    if not isinstance(seeds, (tuple, list)):
+        raise TypeError(f"seeds must be a tuple of ints (one run per seed), got {type(seeds).__name__} {seeds!r}")
     if not seeds:
         raise ValueError("seeds must name at least one seed, got ()")
+    for i, s in enumerate(seeds):
+        _check_seed(f"seeds[{i}]", s)
+    if cfg is not None and not isinstance(cfg, TrainConfig):
+        raise TypeError(f"cfg must be a TrainConfig or None, got {type(cfg).__name__}")
+    cfg = cfg or TrainConfig()
     runs: dict[str, list[History]] = {}
     for label, model_cfg in configs.items():
         runs[label] = [train(build_model(model_cfg, s), task, replace(cfg, seed=s), progress=progress) for s in seeds]
@@ -199,4 +240,11 @@ def train_many(
 
 def final_accuracy(histories: list[History]) -> float:
     """Mean over seeds of the last evaluation accuracy."""
+    if not isinstance(histories, (list, tuple)):
+        raise TypeError(f"histories must be a list of History (one per seed), got {type(histories).__name__}")
+    if not histories:
+        raise ValueError("histories must hold at least one History, got []")
+    for i, h in enumerate(histories):
+        if not isinstance(h, History):
+            raise TypeError(f"histories[{i}] must be a History, got {type(h).__name__}")
     return sum(h.final_accuracy for h in histories) / len(histories)
