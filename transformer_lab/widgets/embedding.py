@@ -15,7 +15,8 @@ from ..embedding import (
     predicted_norm_ratio,
     sample_token_embeddings,
 )
-from .base import Explorer
+from .._checks import check_positive_int
+from .base import Explorer, _check_bool, _check_one_of
 
 __all__ = ["EmbeddingScaleExplorer"]
 
@@ -35,14 +36,12 @@ class EmbeddingScaleExplorer(Explorer):
 
     def __init__(self, d_model: int = 512, init: str = "normal", scale: bool = True, vocab_size: int = 32000,
                  n_tokens: int = 256, seed: int = 0):
-        if d_model not in self.D_MODELS:
-            raise ValueError(f"d_model must be one of {self.D_MODELS}, got {d_model!r}")
-        if init not in EMBED_INITS:
-            raise ValueError(f"init must be one of {EMBED_INITS}, got {init!r}")
-        if not isinstance(scale, bool):
-            raise TypeError(f"scale must be a bool, got {type(scale).__name__} {scale!r}")
-        if vocab_size not in self.VOCAB_SIZES:
-            raise ValueError(f"vocab_size must be one of {self.VOCAB_SIZES}, got {vocab_size!r}")
+        _check_one_of("d_model", d_model, self.D_MODELS)
+        _check_one_of("init", init, EMBED_INITS)
+        _check_bool("scale", scale)
+        _check_one_of("vocab_size", vocab_size, self.VOCAB_SIZES)
+        check_positive_int("n_tokens", n_tokens)
+        check_positive_int("seed", seed, minimum=0)
         self.n_tokens, self.seed = n_tokens, seed
         self._curves = {v: self.curves(v) for v in self.VOCAB_SIZES}  # 4 * 42 closed forms, once
         self._states: dict[tuple, dict] = {}  # each reachable state is computed once

@@ -41,12 +41,8 @@ class HeadPatternExplorer(Explorer):
         if len(n_layers) != 1:
             raise ValueError(f"models must all have the same number of layers, got {sorted(n_layers)}")
         self.n_layers = n_layers.pop()
-        tokens, targets = examples
-        check_tensor("examples[0] (tokens)", tokens, ndim=2)
-        check_tensor("examples[1] (targets)", targets, ndim=2)
-        if tokens.is_floating_point() or tokens.shape != targets.shape:
-            raise ValueError(f"examples must be (tokens, targets), two integer (N, T) tensors, got shapes "
-                             f"{tuple(tokens.shape)} ({tokens.dtype}) and {tuple(targets.shape)}")
+        tokens, targets = self._check_pair("examples", examples)  # (N, T) each
+        self._check_pair("eval_batch", eval_batch)
         model = next(iter(models)) if model is None else model
         if model not in models:
             raise ValueError(f"model must be one of {list(models)}, got {model!r}")
@@ -93,6 +89,21 @@ class HeadPatternExplorer(Explorer):
         self.renderer = plots.KeyedBlitRenderer(fig, animated, keyed=[ax_map.xaxis, ax_map.yaxis])
         self.update()
         self.renderer.draw_backgrounds(range(tokens.shape[0]), self._set_labels)  # ~20 ms per input, now
+
+    @staticmethod
+    def _check_pair(name: str, pair) -> tuple[torch.Tensor, torch.Tensor]:
+        """``pair = (tokens, targets)``: two integer tensors of the same ``(N, T)`` shape, N >= 1."""
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"{name} must be a pair (tokens, targets) of (N, T) tensors, got {type(pair).__name__}")
+        tokens, targets = pair
+        check_tensor(f"{name}[0] (tokens)", tokens, ndim=2)
+        check_tensor(f"{name}[1] (targets)", targets, ndim=2)
+        if tokens.is_floating_point() or targets.is_floating_point() or tokens.shape != targets.shape:
+            raise ValueError(f"{name} must be (tokens, targets), two integer (N, T) tensors, got shapes "
+                             f"{tuple(tokens.shape)} ({tokens.dtype}) and {tuple(targets.shape)} ({targets.dtype})")
+        if tokens.shape[0] == 0:
+            raise ValueError(f"{name} must hold at least one sequence, got shape {tuple(tokens.shape)}")
+        return tokens, targets
 
     def update(self, change=None) -> None:
         example = self.controls["example"].value
@@ -160,11 +171,14 @@ class HeadCostExplorer(Explorer):
     def __init__(self, d_model: int = 32, seq_len: int = 16, n_heads: int = 4, full_width: bool = False, seed: int = 0):
         check_positive_int("d_model", d_model, minimum=2)
         check_positive_int("seq_len", seq_len, minimum=2)
-        self.hs = tuple(h for h in range(1, d_model // 2 + 1) if d_model % h == 0)
-        if n_heads not in self.hs:
-            raise ValueError(f"n_heads must divide d_model={d_model} and be at most d_model/2: one of {self.hs}, got {n_heads!r}")
+        check_positive_int("seed", seed, minimum=0)
         if not isinstance(full_width, bool):
             raise TypeError(f"full_width must be a bool, got {type(full_width).__name__} {full_width!r}")
+        self.hs = tuple(h for h in range(1, d_model // 2 + 1) if d_model % h == 0)
+        if isinstance(n_heads, bool) or not isinstance(n_heads, int):
+            raise TypeError(f"n_heads must be an int, one of {self.hs}, got {type(n_heads).__name__} {n_heads!r}")
+        if n_heads not in self.hs:
+            raise ValueError(f"n_heads must divide d_model={d_model} and be at most d_model/2: one of {self.hs}, got {n_heads!r}")
         self.d_model, self.seq_len, self.seed = d_model, seq_len, seed
         self.costs = {(h, full): heads.head_cost(d_model, h, seq_len, d_model if full else None)
                       for h in self.hs for full in (False, True)}

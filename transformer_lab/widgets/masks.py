@@ -11,7 +11,8 @@ from .. import plots
 from ..masking import DTYPES, FILLS, FORMS, classify_row, fill_value, leaked_mass, plain_masked_softmax
 from ..masks import causal_mask, combine_masks, fully_masked_rows, padding_mask
 from ..tasks import make_generator
-from .base import Explorer
+from .._checks import check_positive_int
+from .base import Explorer, _check_bool, _check_one_of
 
 __all__ = ["PaddingMaskExplorer"]
 
@@ -45,6 +46,8 @@ class PaddingMaskExplorer(Explorer):
         causal: bool = False,
         seed: int = 0,
     ):
+        if isinstance(lengths, (str, bytes)) or not hasattr(lengths, "__iter__"):
+            raise TypeError(f"lengths must be a sequence of ints (one length per sequence), got {type(lengths).__name__}")
         lengths = tuple(lengths)
         if not lengths or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in lengths):
             raise ValueError(f"lengths must be a non-empty sequence of ints >= 1, got {lengths!r}")
@@ -52,8 +55,10 @@ class PaddingMaskExplorer(Explorer):
             raise ValueError(f"lengths must hold at most 4 sequences of length <= 12 (to stay readable), got {lengths!r}")
         for name, value, allowed in (("form", form, FORMS), ("fill", fill, FILLS), ("dtype", dtype, tuple(DTYPES)),
                                      ("scale", scale, self.SCALES), ("side", side, ("right", "left"))):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+            _check_one_of(name, value, allowed)
+        _check_bool("mask", mask)
+        _check_bool("causal", causal)
+        check_positive_int("seed", seed, minimum=0)
         self.lengths, self.seed = lengths, seed
         self.max_len = S = max(lengths)
         B = len(lengths)
@@ -76,7 +81,7 @@ class PaddingMaskExplorer(Explorer):
         super().__init__(controls, fig, plots.animated_artists(self.artists))
         c = controls
         self.widget.children = (W.HBox([c["mask"], c["form"], c["fill"], c["dtype"]]),
-                                W.HBox([c["scale"], c["side"], c["causal"]]), self.image, self.readout)
+                                W.HBox([c["scale"], c["side"], c["causal"]]), self.message, self.image, self.readout)
         self.update()
 
     def compute(self, mask: bool, form: str, fill: str, dtype: str, scale: int, side: str, causal: bool) -> dict:

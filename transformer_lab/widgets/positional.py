@@ -9,7 +9,7 @@ import ipywidgets as W
 from .. import plots
 from ..positional.absolute import pe_dot_products, sinusoidal_encoding, sinusoidal_wavelengths
 from ..sinusoidal import first_rise, leading_dims_to_separate, min_pairwise_distance, offset_profile
-from .base import Explorer
+from .base import Explorer, _check_one_of
 
 __all__ = ["PositionalEncodingExplorer"]
 
@@ -36,8 +36,7 @@ class PositionalEncodingExplorer(Explorer):
         lo, hi = self.D_MODEL_RANGE
         if isinstance(d_model, bool) or not isinstance(d_model, int) or not lo <= d_model <= hi or d_model % 2:
             raise ValueError(f"d_model must be an even int in [{lo}, {hi}] (sin/cos pairs), got {d_model!r}")
-        if base not in self.BASES:
-            raise ValueError(f"base must be one of {self.BASES}, got {base!r}")
+        _check_one_of("base", base, self.BASES)
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
             raise ValueError(f"threshold must be a number > 0 (a minimum distance), got {threshold!r}")
         self.threshold = float(threshold)

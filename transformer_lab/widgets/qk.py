@@ -17,7 +17,8 @@ from ..qk import (
     self_argmax_rate,
     symmetric_eigenvalues,
 )
-from .base import Explorer
+from .._checks import check_positive_int
+from .base import Explorer, _check_one_of
 
 __all__ = ["SymmetricQKExplorer"]
 
@@ -38,13 +39,14 @@ class SymmetricQKExplorer(Explorer):
 
     def __init__(self, tied: bool = True, d_k: int = 4, inputs: str = "equal norms", mask_self: bool = False,
                  T: int = 10, D: int = 32, seed: int = 0):
-        if d_k not in self.D_KS:
-            raise ValueError(f"d_k must be one of {self.D_KS}, got {d_k!r}")
-        if inputs not in QK_INPUTS:
-            raise ValueError(f"inputs must be one of {QK_INPUTS}, got {inputs!r}")
+        _check_one_of("d_k", d_k, self.D_KS)
+        _check_one_of("inputs", inputs, QK_INPUTS)
         for name, value in (("tied", tied), ("mask_self", mask_self)):
             if not isinstance(value, bool):
                 raise TypeError(f"{name} must be a bool, got {value!r}")
+        check_positive_int("T", T, minimum=2)
+        check_positive_int("D", D, minimum=2)
+        check_positive_int("seed", seed, minimum=0)
         self.T, self.D, self.seed = T, D, seed
         self.xs = {kind: qk_inputs(kind, T, D, seed) for kind in QK_INPUTS}  # each (T, D)
         self.w_q, self.w_k = random_qk_weights(D, max(self.D_KS), seed)  # (D, 64) each

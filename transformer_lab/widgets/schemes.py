@@ -11,7 +11,8 @@ from ..attention import masked_softmax
 from ..pe_analysis import count_parameters, scheme_family, score_pattern, translation_gap
 from ..positional import POSITIONAL_SCHEMES, AlibiPositional, PositionalScheme, RotaryPositional, make_positional
 from ..positional.rotary import rope_decay_bound, rope_relative_scores
-from .base import Explorer
+from .._checks import check_positive_int
+from .base import Explorer, _check_bool, _check_one_of
 
 __all__ = ["PositionalSchemeExplorer"]
 
@@ -35,8 +36,27 @@ class PositionalSchemeExplorer(Explorer):
     def __init__(self, scheme: str = "alibi", head: int = 0, causal: bool = True, base: int = 10000, T: int = 24,
                  n_heads: int = 8, head_dim: int = 8, schemes: dict[str, PositionalScheme] | None = None,
                  decay_head_dim: int = 64, max_distance: int = 256, seed: int = 0):
-        if base not in self.BASES:
-            raise ValueError(f"base must be one of {self.BASES}, got {base!r}")
+        _check_one_of("base", base, self.BASES)
+        _check_bool("causal", causal)
+        check_positive_int("T", T, minimum=3)  # the translation test shifts T // 2 positions by T // 3
+        check_positive_int("n_heads", n_heads)
+        for name, value in (("head_dim", head_dim), ("decay_head_dim", decay_head_dim)):
+            if check_positive_int(name, value, minimum=2) % 2:
+                raise ValueError(f"{name} must be even (RoPE rotates pairs of dims), got {value}")
+        check_positive_int("max_distance", max_distance)
+        check_positive_int("seed", seed, minimum=0)
+        if schemes is not None and not isinstance(schemes, dict):
+            raise TypeError(f"schemes must be a dict {{name: PositionalScheme}} or None, got {type(schemes).__name__}")
+        for name, s in (schemes or {}).items():
+            if not isinstance(name, str):
+                raise TypeError(f"schemes must have str names, got {name!r}")
+            if not isinstance(s, PositionalScheme):
+                raise TypeError(f"schemes[{name!r}] must be a PositionalScheme, got {type(s).__name__}")
+        names = sorted(set(POSITIONAL_SCHEMES) | set(schemes or {}))
+        if scheme not in names:
+            raise ValueError(f"scheme must be one of {names}, got {scheme!r}")
+        if isinstance(head, bool) or not isinstance(head, int) or not 0 <= head < n_heads:
+            raise ValueError(f"head must be an int in [0, {n_heads - 1}], got {head!r}")
         self.T, self.n_heads, self.head_dim = T, n_heads, head_dim
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -45,14 +65,7 @@ class PositionalSchemeExplorer(Explorer):
                 for name in POSITIONAL_SCHEMES
             }
         built.update(schemes or {})
-        for name, s in built.items():
-            if not isinstance(s, PositionalScheme):
-                raise TypeError(f"schemes[{name!r}] must be a PositionalScheme, got {type(s).__name__}")
         self.schemes = built
-        if scheme not in built:
-            raise ValueError(f"scheme must be one of {sorted(built)}, got {scheme!r}")
-        if isinstance(head, bool) or not isinstance(head, int) or not 0 <= head < n_heads:
-            raise ValueError(f"head must be an int in [0, {n_heads - 1}], got {head!r}")
         self.facts = {
             name: {
                 "family": scheme_family(s),

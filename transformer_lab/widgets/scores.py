@@ -9,7 +9,8 @@ import torch
 
 from .. import plots
 from ..saturation import random_scores, softmax_stats
-from .base import Explorer
+from .._checks import check_positive_int
+from .base import Explorer, _check_bool, _check_one_of
 
 __all__ = ["ScoreDistributionExplorer"]
 
@@ -26,8 +27,11 @@ class ScoreDistributionExplorer(Explorer):
     D_KS = tuple(2**i for i in range(11))  # 1 .. 1024
 
     def __init__(self, d_k: int = 64, scaled: bool = False, n_keys: int = 16, n_queries: int = 64, seed: int = 0):
-        if d_k not in self.D_KS:
-            raise ValueError(f"d_k must be one of {self.D_KS}, got {d_k}")
+        _check_one_of("d_k", d_k, self.D_KS)
+        _check_bool("scaled", scaled)
+        check_positive_int("n_keys", n_keys, minimum=2)  # a softmax over one key is always 1
+        check_positive_int("n_queries", n_queries)
+        check_positive_int("seed", seed, minimum=0)
         self.n_keys, self.n_queries, self.seed = n_keys, n_queries, seed
         # Every state the two controls can reach, computed once (22 small softmaxes, ~15 ms): an
         # update only looks its numbers up. The entropy curves are drawn from the same states.
