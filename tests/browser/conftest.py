@@ -48,6 +48,8 @@ except ImportError:  # Windows: no lock; xdist workers might then both clean the
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 ARTIFACTS = ROOT / "artifacts" / "browser"  # git-ignored (artifacts/ in .gitignore)
+# the nbval kernels' hygiene guard (tests/hygiene.py) is not for the JupyterLab this test drives
+HYGIENE_KEYS = ("IPYTHONDIR", "MPLCONFIGDIR", "PYTHONDONTWRITEBYTECODE")
 
 # Debian's package `chromium`; Playwright's own browser download cannot work here.
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -239,7 +241,7 @@ def lab_server(chromium, tmp_path_factory):
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # jupyter refuses root otherwise (containers, CI)
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in HYGIENE_KEYS},
         "OMP_NUM_THREADS": "1",
         "JUPYTER_CONFIG_DIR": str(tmp / "config"),  # no user config leaks in
         "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
