@@ -7,7 +7,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 # nbval cells, in one worker, in order; -p loads the browser test's summary in the controller process
 XDIST := -n 2 --dist loadscope -p tests.browser.summary
 
-.PHONY: install lab test unit notebooks check-notebooks bench
+.PHONY: install lab test unit notebooks check-notebooks bench test-repro
 
 install:
 	$(PYTHON) -m pip install -q -r requirements.txt
@@ -23,6 +23,9 @@ unit:  ## the unit tests only (fast)
 
 bench: install  ## the speed budgets, ours against torch: attention, MHA, explorers, import; ARGS=--notebooks adds nbval and make test
 	$(PYTHON) tools/bench.py $(ARGS)
+
+test-repro: install  ## strict nbval 3 times at 1 torch thread and once at 2: every text output identical (about 8 min; not in make test)
+	$(PYTHON) tools/check_reproducible.py
 
 notebooks:  ## rebuild and re-execute every notebook from notebooks/src/
 	$(PYTHON) tools/build_notebooks.py
