@@ -24,7 +24,7 @@ unit:  ## the unit tests only (fast)
 bench: install  ## the speed budgets, ours against torch: attention, MHA, explorers, import; ARGS=--notebooks adds nbval and make test
 	$(PYTHON) tools/bench.py $(ARGS)
 
-test-repro: install  ## strict nbval 3 times at 1 torch thread and once at 2: every text output identical (about 8 min; not in make test)
+test-repro: install  ## strict nbval 3 times at 1 torch thread and once at 2: every text output identical (about 6 min; not in make test)
 	$(PYTHON) tools/check_reproducible.py
 
 notebooks:  ## rebuild and re-execute every notebook from notebooks/src/

@@ -12,7 +12,9 @@ every code cell's text outputs (streams, ``text/plain``, errors) after nbval's o
 The last run starts every kernel at 2 torch threads and ignores the notebook's own
 ``torch.set_num_threads(1)`` (an IPython startup file wraps the function; calls from the package, such
 as the training loop's documented one-thread pin, still go through): the numbers a notebook claims
-must not depend on the thread count its kernel runs at. Every run must pass strict nbval, and every run's outputs must equal the first run's.
+must not depend on the thread count its kernel runs at. That run executes one notebook at a time: two
+xdist workers with two threads each would oversubscribe the two cores, and the notebooks' timing
+claims (additive vs dot, 16 heads vs 1) would measure the contention. Every run must pass strict nbval, and every run's outputs must equal the first run's.
 Exit status 0 when they all do; the report goes to stdout and ``artifacts/repro/report.json``.
 """
 
@@ -95,8 +97,10 @@ def run_once(label: str, threads: int | None, paths: list[str]) -> tuple[dict, f
         env.pop(THREADS_ENV, None)
         if threads:
             env[THREADS_ENV] = str(threads)
-        cmd = [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope",
-               "-p", "tools.check_reproducible", *paths, *NBVAL]
+        # at 1 thread, two xdist workers as in make test; at 2 threads one notebook at a time, as one
+        # user's kernel runs: two workers of two threads each on two cores would time the contention
+        workers = ["-n", "2", "--dist", "loadscope"] if not threads else []
+        cmd = [sys.executable, "-m", "pytest", "-q", *workers, "-p", "tools.check_reproducible", *paths, *NBVAL]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
