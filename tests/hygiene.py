@@ -28,11 +28,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GUARD = Path(__file__).with_name("hygiene_guard.py")
 ALLOWED = (tempfile.gettempdir(), str(ROOT / "artifacts"), str(ROOT / "build"))
+# the longest folder that holds a path decides: the repository is refused even inside the temp dir
+RULES = [(tempfile.gettempdir(), True), (str(ROOT), False), (str(ROOT / "artifacts"), True), (str(ROOT / "build"), True)]
 ENV_KEYS = ("IPYTHONDIR", "MPLCONFIGDIR", "PYTHONDONTWRITEBYTECODE")
 _STATE: dict = {}
 
 
-def kernel_environment(workdir: Path, allowed=ALLOWED) -> tuple[dict[str, str], Path]:
+def kernel_environment(workdir: Path, rules=RULES) -> tuple[dict[str, str], Path]:
     """The variables that make a kernel started with them run under the guard, and the guard's log."""
     startup = workdir / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
@@ -42,7 +44,7 @@ def kernel_environment(workdir: Path, allowed=ALLOWED) -> tuple[dict[str, str], 
         f"_spec = _u.spec_from_file_location('hygiene_guard', {str(GUARD)!r})\n"
         "_guard = _u.module_from_spec(_spec)\n"
         "_spec.loader.exec_module(_guard)\n"
-        f"_guard.install({list(allowed)!r}, {str(log)!r})\n"
+        f"_guard.install({list(rules)!r}, {str(log)!r})\n"
         "del _u, _spec, _guard\n"
     )
     env = {

@@ -6,8 +6,10 @@ so every cell runs under a ``sys.addaudithook`` hook. The hook raises ``Permissi
 - a connection or name lookup (``socket.connect``, ``socket.sendto``, ``socket.getaddrinfo``,
   ``urllib.Request``): the lab downloads nothing and talks to no one. ZeroMQ, the kernel's own channel
   to Jupyter, lives in C and never reaches this hook;
-- opening a file for writing, or creating, removing, renaming, truncating or linking a path, outside
-  ``allowed`` (the temporary directory, and the repository's ``artifacts/`` and ``build/``).
+- opening a file for writing, or creating, removing, renaming, truncating or linking a path, unless
+  the longest folder of ``rules`` that holds it is allowed: the temporary directory, the
+  repository's ``artifacts/`` and ``build/`` are; the repository itself is not, even when it lives in
+  the temporary directory (a clean clone in ``/tmp``); anywhere else is not.
 
 Every refusal is also appended to ``log``, so a write that a library catches and swallows (a cache
 that "fails soft") is still seen: ``tests/hygiene.py`` fails the cell that caused it.
@@ -30,16 +32,27 @@ _NET_EVENTS = {"socket.connect", "socket.connect_ex", "socket.sendto", "socket.g
 _LOCAL_FAMILIES = {getattr(socket, "AF_UNIX", None)}
 
 
-def install(allowed: list[str], log: str) -> None:
-    """Add the hook to this process (it cannot be removed: audit hooks last for the process)."""
-    roots = tuple(os.path.realpath(a).rstrip(os.sep) + os.sep for a in allowed)
+def install(rules: list[tuple[str, bool]], log: str) -> None:
+    """Add the hook to this process (it cannot be removed: audit hooks last for the process).
+
+    ``rules``: ``(folder, allowed)`` pairs; a path is judged by the longest folder that holds it.
+    """
+    folders = sorted(((os.path.realpath(f).rstrip(os.sep) + os.sep, ok) for f, ok in rules),
+                     key=lambda rule: -len(rule[0]))  # longest first
+    roots = [f for f, ok in folders if ok]
     busy = [False]  # the hook's own log write must not re-enter it
 
     def outside(path) -> str | None:
+        """The resolved path when writing there is refused, else None."""
         if isinstance(path, int) or path is None:  # a file descriptor: its path was checked when opened
             return None
         path = os.path.realpath(os.fsdecode(path))
-        return None if (path + os.sep).startswith(roots) or path == os.devnull else path
+        if path == os.devnull:
+            return None
+        for folder, ok in folders:
+            if (path + os.sep).startswith(folder):
+                return None if ok else path
+        return path
 
     def refuse(what: str) -> None:
         if not busy[0]:

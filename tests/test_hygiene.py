@@ -9,6 +9,8 @@ runs untouched. The notebooks themselves are checked by running them under nbval
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import nbformat
 import pytest
@@ -100,3 +102,25 @@ def test_the_allowed_folders_are_temp_and_the_git_ignored_artifacts_and_build():
     assert hygiene.ALLOWED == (tempfile.gettempdir(), str(hygiene.ROOT / "artifacts"), str(hygiene.ROOT / "build"))
     ignored = (hygiene.ROOT / ".gitignore").read_text().splitlines()
     assert {"artifacts/", "build/"} <= set(ignored)  # writes there never show up in git status
+
+
+def test_a_repository_inside_the_temp_dir_is_still_protected(tmp_path):
+    """A clean clone in /tmp: the longest folder decides, so the repo is refused and its artifacts/ allowed."""
+    repo = tmp_path / "clone"
+    (repo / "artifacts").mkdir(parents=True)
+    script = f"""
+import sys
+sys.path.insert(0, {str(hygiene.GUARD.parent)!r})
+import hygiene_guard
+hygiene_guard.install([({str(tmp_path)!r}, True), ({str(repo)!r}, False), ({str(repo / "artifacts")!r}, True)],
+                      {str(tmp_path / "refused.log")!r})
+open({str(tmp_path / "scratch.txt")!r}, "w").close()
+open({str(repo / "artifacts" / "ok.txt")!r}, "w").close()
+try:
+    open({str(repo / "notebook-wrote-this.txt")!r}, "w")
+except PermissionError as e:
+    print("refused:", "hygiene guard" in str(e))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out == "refused: True\n"
+    assert (repo / "artifacts" / "ok.txt").exists() and not (repo / "notebook-wrote-this.txt").exists()
