@@ -288,7 +288,7 @@ CASES = [
         lambda: heads.train_and_keep({"a": tl.ModelConfig()}, tl.PointerTask(), seeds=()), ValueError, r'at least one seed'),
     Bad('heads.train_and_keep', 'seeds', 'an int',
         lambda: heads.train_and_keep({"a": tl.ModelConfig()}, tl.PointerTask(), seeds=3), TypeError, r'tuple of ints'),
-    Bad('heads.train_and_keep', 'seeds[i]', 'float',
+    Bad('heads.train_and_keep', 'seeds[0]', 'float',
         lambda: heads.train_and_keep({"a": tl.ModelConfig()}, tl.PointerTask(), seeds=(0.5,)), TypeError, r'must be an int'),
     Bad('heads.train_and_keep', 'cfg', 'a dict',
         lambda: heads.train_and_keep({"a": tl.ModelConfig()}, tl.PointerTask(), cfg={"steps": 1}), TypeError, r'TrainConfig'),

@@ -35,6 +35,16 @@ def check_finite(name: str, x: torch.Tensor) -> torch.Tensor:
     return x
 
 
+def check_probabilities(name: str, p) -> torch.Tensor:
+    """A floating tensor ``(..., S)`` of probabilities: every entry in [0, 1] (which also refuses NaN)."""
+    check_tensor(name, p, floating=True)
+    if p.dim() < 1:
+        raise ValueError(f"{name} must have shape (..., S), got a 0-dim tensor")
+    if not ((p >= 0) & (p <= 1)).all():
+        raise ValueError(f"{name} must hold probabilities (entries in [0, 1], rows summing to 1)")
+    return p
+
+
 def check_number(name: str, value, minimum: float | None = None, maximum: float | None = None,
                  above: float | None = None) -> float:
     """A finite real number (not a bool) in ``[minimum, maximum]`` (and ``> above``); returns it as a float."""

@@ -29,10 +29,10 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_positive_int, check_tensor
+from ._checks import check_positive_int, check_probabilities, check_tensor
 from .attention import MultiHeadAttention
 from .tasks import Task, make_generator
-from .train import History, TrainConfig, loss_and_accuracy, train
+from .train import History, TrainConfig, check_histories, check_runs, loss_and_accuracy, train
 
 __all__ = [
     "HeadCost",
@@ -173,14 +173,6 @@ def _check_scores(scores: torch.Tensor) -> None:
         raise ValueError("scores must hold finite values (no NaN or ±inf): pass the scores before any mask")
 
 
-def _check_probabilities(name: str, p: torch.Tensor) -> None:
-    check_tensor(name, p, floating=True)
-    if p.dim() < 1:
-        raise ValueError(f"{name} must have shape (..., S), got a 0-dim tensor")
-    if not ((p >= 0) & (p <= 1)).all():  # also refuses NaN
-        raise ValueError(f"{name} must hold probabilities (entries in [0, 1], rows summing to 1)")
-
-
 def score_spectrum(scores: torch.Tensor) -> torch.Tensor:
     """Singular values of each ``(T, S)`` score matrix, largest first: ``(..., min(T, S))``, float64."""
     _check_scores(scores)
@@ -203,8 +195,8 @@ def score_rank(scores: torch.Tensor) -> torch.Tensor:
 
 def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     """Jensen-Shannon divergence (nats) between the rows of ``p`` and ``q`` ``(..., S)``: in [0, ln 2]."""
-    _check_probabilities("p", p)
-    _check_probabilities("q", q)
+    check_probabilities("p", p)
+    check_probabilities("q", q)
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape (..., S), got {tuple(p.shape)} and {tuple(q.shape)}")
     m = 0.5 * (p + q)
@@ -412,25 +404,9 @@ def train_and_keep(configs: dict, task: Task, seeds: tuple[int, ...] = (0, 1),
     ``TrainConfig.seed = s``. Returns ``({label: [History per seed]}, {label: [model per seed]})``,
     so a notebook can look inside the models it trained (attention maps, head ablation).
     """
-    from .model import ModelConfig, build_model
+    from .model import build_model
 
-    if not isinstance(configs, dict):
-        raise TypeError(f"configs must be a non-empty dict {{label: ModelConfig}}, got {type(configs).__name__}")
-    if not configs:
-        raise ValueError(f"configs must be a non-empty dict {{label: ModelConfig}}, got {configs!r}")
-    for label, model_cfg in configs.items():
-        if not isinstance(model_cfg, ModelConfig):
-            raise TypeError(f"configs[{label!r}] must be a ModelConfig, got {type(model_cfg).__name__}")
-    if not isinstance(task, Task):
-        raise TypeError(f"task must be a transformer_lab Task (e.g. PointerTask()), got {type(task).__name__}")
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
-        raise TypeError(f"seeds must be a tuple of ints, e.g. (0, 1), got {type(seeds).__name__} {seeds!r}")
-    if not seeds:
-        raise ValueError("seeds must name at least one seed, got ()")
-    for s in seeds:
-        check_positive_int("seeds[i]", s, minimum=0)
-    if cfg is not None and not isinstance(cfg, TrainConfig):
-        raise TypeError(f"cfg must be a TrainConfig or None, got {type(cfg).__name__}")
+    check_runs(configs, task, seeds, cfg)
     cfg = cfg or TrainConfig()
     runs: dict[str, list[History]] = {}
     models: dict[str, list[nn.Module]] = {}
@@ -446,13 +422,8 @@ def train_and_keep(configs: dict, task: Task, seeds: tuple[int, ...] = (0, 1),
 def mean_curve_accuracy(histories: list[History]) -> float:
     """Mean over seeds of the mean evaluation accuracy over training: the area under the learning
     curve, which ranks layouts by how fast they learn, not only where they end."""
-    if isinstance(histories, (str, bytes)) or not isinstance(histories, Sequence):
-        raise TypeError(f"histories must be a list of History, got {type(histories).__name__}")
-    if not histories:
-        raise ValueError("histories must hold at least one History, got []")
+    check_histories(histories)
     for i, h in enumerate(histories):
-        if not isinstance(h, History):
-            raise TypeError(f"histories[{i}] must be a History, got {type(h).__name__}")
         if not h.eval_accuracy:
             raise ValueError(f"histories[{i}] holds no evaluation (eval_accuracy is empty)")
     return sum(sum(h.eval_accuracy) / len(h.eval_accuracy) for h in histories) / len(histories)

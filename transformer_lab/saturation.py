@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ._checks import check_positive_int, check_tensor
+from ._checks import check_positive_int, check_probabilities, check_tensor
 from .attention import attend, dot_scores
 from .tasks import make_generator
 
@@ -30,14 +30,6 @@ __all__ = [
 def _check_scaled(scaled) -> None:
     if not isinstance(scaled, bool):
         raise TypeError(f"scaled must be a bool (divide by √d_k or not), got {type(scaled).__name__} {scaled!r}")
-
-
-def _check_probabilities(name: str, p) -> None:
-    check_tensor(name, p, floating=True)
-    if p.dim() < 1:
-        raise ValueError(f"{name} must have shape (..., S), got a 0-dim tensor")
-    if not ((p >= 0) & (p <= 1)).all():  # also refuses NaN
-        raise ValueError(f"{name} must hold probabilities (entries in [0, 1], rows summing to 1)")
 
 
 def random_qk(d_k: int, n_queries: int = 64, n_keys: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -62,7 +54,7 @@ def random_scores(d_k: int, scaled: bool, n_queries: int = 64, n_keys: int = 16,
 
 def entropy(p: torch.Tensor) -> torch.Tensor:
     """Shannon entropy (nats) of each row of ``p (..., S)``; 0·log 0 counts as 0."""
-    _check_probabilities("p", p)
+    check_probabilities("p", p)
     return -(p * torch.log(p.clamp_min(1e-30))).sum(-1)
 
 
@@ -71,7 +63,7 @@ def softmax_jacobian(p: torch.Tensor) -> torch.Tensor:
 
     When p is one-hot (a saturated softmax) every entry is 0: no gradient reaches the scores.
     """
-    _check_probabilities("p", p)
+    check_probabilities("p", p)
     return torch.diag_embed(p) - p.unsqueeze(-1) * p.unsqueeze(-2)
 
 

@@ -204,11 +204,31 @@ def train_many(
     """
     from dataclasses import replace
 
-    from .config import ModelConfig
     from .model import build_model
 
+    check_runs(configs, task, seeds, cfg)
+    cfg = cfg or TrainConfig()
+    runs: dict[str, list[History]] = {}
+    for label, model_cfg in configs.items():
+        runs[label] = [train(build_model(model_cfg, s), task, replace(cfg, seed=s), progress=progress) for s in seeds]
+    return runs
+
+
+def final_accuracy(histories: list[History]) -> float:
+    """Mean over seeds of the last evaluation accuracy."""
+    check_histories(histories)
+    return sum(h.final_accuracy for h in histories) / len(histories)
+
+
+# --- the checks shared with heads.train_and_keep and heads.mean_curve_accuracy ------------------
+
+def check_runs(configs, task, seeds, cfg) -> None:
+    """``{label: ModelConfig}`` that each fit ``task``, a tuple of int seeds >= 0, a TrainConfig or None:
+    refused before anything trains."""
+    from .config import ModelConfig
+
     if not isinstance(configs, Mapping):
-        raise TypeError(f"configs must be a dict {{label: ModelConfig}}, got {type(configs).__name__}")
+        raise TypeError(f"configs must be a non-empty dict {{label: ModelConfig}}, got {type(configs).__name__}")
     if not configs:
         raise ValueError("configs must be a non-empty dict {label: ModelConfig}, got {}")
     if not isinstance(task, Task):
@@ -228,18 +248,14 @@ def train_many(
     if not seeds:
         raise ValueError("seeds must name at least one seed, got ()")
     for i, s in enumerate(seeds):
-        _check_seed(f"seeds[{i}]", s)
+        if _check_seed(f"seeds[{i}]", s) < 0:
+            raise ValueError(f"seeds[{i}] must be >= 0, got {s}")
     if cfg is not None and not isinstance(cfg, TrainConfig):
         raise TypeError(f"cfg must be a TrainConfig or None, got {type(cfg).__name__}")
-    cfg = cfg or TrainConfig()
-    runs: dict[str, list[History]] = {}
-    for label, model_cfg in configs.items():
-        runs[label] = [train(build_model(model_cfg, s), task, replace(cfg, seed=s), progress=progress) for s in seeds]
-    return runs
 
 
-def final_accuracy(histories: list[History]) -> float:
-    """Mean over seeds of the last evaluation accuracy."""
+def check_histories(histories) -> None:
+    """A non-empty list (or tuple) of :class:`History`, one per seed."""
     if not isinstance(histories, (list, tuple)):
         raise TypeError(f"histories must be a list of History (one per seed), got {type(histories).__name__}")
     if not histories:
@@ -247,4 +263,3 @@ def final_accuracy(histories: list[History]) -> float:
     for i, h in enumerate(histories):
         if not isinstance(h, History):
             raise TypeError(f"histories[{i}] must be a History, got {type(h).__name__}")
-    return sum(h.final_accuracy for h in histories) / len(histories)
