@@ -7,7 +7,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 # nbval cells, in one worker, in order; -p loads the browser test's summary in the controller process
 XDIST := -n 2 --dist loadscope -p tests.browser.summary
 
-.PHONY: install lab test unit notebooks check-notebooks bench test-repro
+.PHONY: install lab test unit notebooks check-notebooks bench test-repro test-portable claims
 
 install:
 	$(PYTHON) -m pip install -q -r requirements.txt
@@ -23,6 +23,13 @@ unit:  ## the unit tests only (fast)
 
 bench: install  ## the speed budgets, ours against torch: attention, MHA, explorers, import; ARGS=--notebooks adds nbval and make test
 	$(PYTHON) tools/bench.py $(ARGS)
+
+test-portable: install  ## strict nbval on every notebook under the AVX2 and the plain (default) CPU code paths of torch
+	ATEN_CPU_CAPABILITY=avx2 $(PYTHON) -m pytest -n 2 --dist loadscope notebooks $(NBVAL)
+	ATEN_CPU_CAPABILITY=default $(PYTHON) -m pytest -n 2 --dist loadscope notebooks $(NBVAL)
+
+claims: install  ## replay every trained experiment from 20 fresh base seeds; per claim: replays held, worst and median margin
+	$(PYTHON) tools/claims.py $(ARGS)
 
 test-repro: install  ## strict nbval 3 times at 1 torch thread and once at 2: every text output identical (about 6 min; not in make test)
 	$(PYTHON) tools/check_reproducible.py

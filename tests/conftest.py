@@ -141,3 +141,24 @@ def explorer_setter(shared: str, defaults: dict):
             return e
         return move
     return setter
+
+
+def assert_experiment_result(result, seeds: tuple[int, ...], tables=(), figures=()) -> None:
+    """What every lesson's experiment returns (``transformer_lab.lessons``): its seeds; claims with unique
+    names, each decided by a rule over the seeds; Markdown tables (``summary()``, ``table()`` and
+    ``tables``); figures, given as ``(figure, number of axes)``; and a ``check()`` that either passes
+    and returns the table, or names the claims that fail (a run of a few steps may fail them)."""
+    from transformer_lab.evidence import Claim, Table
+
+    assert result.seeds == seeds
+    assert result.claims and all(isinstance(c, Claim) and c.name for c in result.claims)
+    assert all(c.rule.startswith(("in every seed", "in at least", "mean over")) for c in result.claims)
+    assert len({c.name for c in result.claims}) == len(result.claims)
+    for table in (result.summary(), result.table(), *tables):
+        assert isinstance(table, Table) and table.count("\n") >= 3
+    for fig, n_axes in figures:
+        assert len(fig.axes) == n_axes
+    try:
+        assert isinstance(result.check(), Table)
+    except AssertionError as err:
+        assert any(c.name in str(err) for c in result.claims if not c.holds)

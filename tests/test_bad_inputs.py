@@ -31,7 +31,8 @@ for _name in TABLES:
     EXEMPT.update(getattr(_table, "EXEMPT", {}))
 
 # the public surface: top-level names, and the submodules notebooks import by name
-SUBMODULES = ("qk", "masking", "heads", "embedding", "sinusoidal", "pe_analysis", "saturation", "measure", "widgets")
+SUBMODULES = ("qk", "masking", "heads", "embedding", "sinusoidal", "pe_analysis", "saturation", "measure", "widgets",
+              "randomness", "evidence")
 
 
 def public_names() -> set[str]:
@@ -42,7 +43,9 @@ def public_names() -> set[str]:
         return (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__.startswith("transformer_lab")
 
     names = {k for k, v in vars(tl).items() if not k.startswith("_") and own(v)}
-    for mod_name in SUBMODULES:
+    from transformer_lab import lessons
+
+    for mod_name in (*SUBMODULES, *(f"lessons.{name}" for name in lessons.LESSONS)):
         mod = importlib.import_module(f"transformer_lab.{mod_name}")
         exported = getattr(mod, "__all__", [k for k in vars(mod) if not k.startswith("_")])
         names |= {f"{mod_name}.{k}" for k in exported if own(getattr(mod, k))}

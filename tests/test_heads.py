@@ -244,26 +244,37 @@ def test_pattern_and_fit_reject_bad_input():
         heads.fit_attention_pattern(good, [1], steps=0)
 
 
-# --- training several layouts ----------------------------------------------------------------------------
+# --- batched fits and the exact floor of d_k = 1 -------------------------------------------------------------
 
-def test_train_and_keep_returns_the_trained_models():
+def test_batched_targets_are_the_single_fits():
+    """Target i of fit_attention_patterns is fit_attention_pattern(targets[i], seed=seeds[i])."""
+    targets = torch.stack([heads.random_attention_pattern(4, seed=2), heads.permutation_pattern(4, seed=5)])
+    both = heads.fit_attention_patterns(targets, [1, 3], [2, 5], steps=40)
+    for i, s in enumerate((2, 5)):
+        alone = heads.fit_attention_pattern(targets[i], [1, 3], steps=40, seed=s)
+        assert both["kl"][i] == pytest.approx(alone["kl"], rel=1e-9, abs=1e-12)
+        assert both["rank"][i] == alone["rank"]
+    assert both["fitted"].shape == (2, 2, 4, 4)
+
+
+def test_one_key_floor_is_reached_by_no_rank_one_head():
+    """(n-2)/n · ln 2: no d_k = 1 fit of a permutation goes below it, and d_k = 2 does."""
+    n = 6
+    bound = heads.one_key_kl_bound(n)
+    assert bound == pytest.approx(4 / 6 * math.log(2))
+    fit = heads.fit_attention_patterns(torch.stack([heads.permutation_pattern(n, seed=s) for s in range(3)]), [1, 2],
+                                       [0, 1, 2], steps=300)
+    assert all(row[0] >= bound - 1e-9 for row in fit["kl"])
+    assert all(row[1] < bound / 10 for row in fit["kl"])
+
+
+def test_mean_curve_accuracy_is_the_mean_of_each_seeds_curve():
     task = tl.RecallAndPreviousTask(n_keys=4, n_values=3, n_pairs=3)
-    configs = {h: tl.ModelConfig(vocab_size=task.vocab_size, n_out=task.n_out, d_model=8, n_heads=h, d_ff=0,
-                                 positional="learned", max_len=task.seq_len) for h in (1, 2)}
-    cfg = tl.TrainConfig(steps=6, batch_size=8, eval_every=3, eval_size=32)
-    runs, models = heads.train_and_keep(configs, task, seeds=(0, 1), cfg=cfg)
-    reference = tl.train_many(configs, task, seeds=(0, 1), cfg=cfg)
-    for h in (1, 2):
-        assert [r.eval_accuracy for r in runs[h]] == [r.eval_accuracy for r in reference[h]]
-        assert len(models[h]) == 2 and not models[h][0].training
-        evaluated = tl.evaluate(models[h][1], task, cfg.eval_size, cfg.eval_seed)
-        assert math.isclose(evaluated["loss"], runs[h][1].final_loss, rel_tol=1e-6)
-    assert math.isclose(heads.mean_curve_accuracy(runs[1]),
-                        sum(sum(r.eval_accuracy) / 2 for r in runs[1]) / 2)
-    with pytest.raises(ValueError, match=r"configs must be a non-empty dict"):
-        heads.train_and_keep({}, task)
-    with pytest.raises(ValueError, match=r"seeds must name at least one seed"):
-        heads.train_and_keep(configs, task, seeds=())
+    cfg = tl.ModelConfig(vocab_size=task.vocab_size, n_out=task.n_out, d_model=8, n_heads=2, d_ff=0,
+                         positional="learned", max_len=task.seq_len)
+    runs = tl.train_seeds(cfg, task, (0, 1), tl.TrainConfig(steps=6, batch_size=8, eval_every=3, eval_size=32))
+    assert math.isclose(heads.mean_curve_accuracy(runs.histories),
+                        sum(sum(h.eval_accuracy) / 2 for h in runs.histories) / 2)
     with pytest.raises(ValueError, match=r"histories must hold at least one History"):
         heads.mean_curve_accuracy([])
 

@@ -344,6 +344,29 @@ def test_loss_curves_and_optimal_loss():
     assert opt.shape == (12,) and (opt > 0).all() and (opt < math.log(16)).all()
 
 
+@pytest.mark.parametrize("name", sorted(tl.POSITIONAL_SCHEMES))
+def test_length_gap_only_the_unit_interval_code_depends_on_the_length(name):
+    gap = pa.length_gap(_built(name), 16, 2, 8, T=6, longer=12)
+    assert (gap > 1e-2) if name == "normalized" else (gap < 1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(tl.POSITIONAL_SCHEMES))
+@pytest.mark.parametrize("causal", [True, False])
+def test_prefix_losses_equal_the_model_run_on_each_prefix(name, causal):
+    """Sliced from one run (causal, length-free schemes) or run per length: the same numbers as running
+    the model on each prefix by itself."""
+    task = tl.LocalCopyTask(length=12)
+    model = tl.build_model(tl.ModelConfig(vocab_size=16, d_model=16, n_heads=2, d_ff=0, max_len=12, positional=name,
+                                          causal=causal), 3)
+    tokens, targets = task.batch(6, 5)  # (6, 12)
+    got = pa.prefix_losses(model, tokens, targets, (4, 12))
+    assert pa._length_free_causal(model) == (causal and name != "normalized")
+    for L in (4, 12):
+        with torch.no_grad():
+            ce = torch.nn.functional.cross_entropy(model(tokens[:, :L]).transpose(1, 2), targets[:, :L], reduction="none")
+        torch.testing.assert_close(got[L], ce.mean(0), atol=1e-5, rtol=1e-5)
+
+
 # --- the task ------------------------------------------------------------------------------------------
 
 def _sequential_sample(task, B, g):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import transformer_lab as tl
-from transformer_lab.tasks import make_generator
+from transformer_lab.randomness import make_generator
 from transformer_lab.train import loss_and_accuracy, torch_threads
 
 TASKS = [

@@ -151,3 +151,11 @@ def test_blit_renderer_matches_a_full_draw(explorer):
     plots.update_score_distribution(artists, st["scores"], st["row_weights"], st["d_k"], st["entropy"],
                                     st["predicted_var"], title)
     assert_blit_matches_full_draw(fig, e.fig)
+
+
+def test_heatmaps_on_one_scale_share_one_colour_bar():
+    ms = {f"panel {i}": np.random.default_rng(i).random((3, 4)) for i in range(3)}
+    shared = plots.plot_heatmaps(ms, vmin=0, vmax=1)
+    assert len(shared.axes) == 3 + 1 and [ax.get_title() for ax in shared.axes[:3]] == list(ms)
+    assert len(plots.plot_heatmaps(ms).axes) == 3 + 3  # each its own scale: a bar each
+    assert len(plots.plot_heatmaps(ms, vmin=0, vmax=1, colorbar=False).axes) == 3

@@ -15,6 +15,9 @@ Rows and their targets (issue 11):
   weights and with per-head weights (``average_attn_weights=False``) on both sides.
 - the kernel-side update of every explorer: median ≤ 15 ms (p90 printed).
 - ``import transformer_lab`` over ``import torch``: ≤ 0.5 s, and neither matplotlib nor ipywidgets.
+- five seeds of one model trained together (``tl.train_seeds``) against one seed trained alone
+  (``tl.train``), the same model and run (issue 17): ≤ 2× one seed; five seeds one after the other
+  are printed beside it.
 - ``--notebooks``: each notebook under strict nbval ≤ 20 s, all of them ≤ 120 s, ``make test`` ≤ 300 s.
 
 Times are medians of interleaved rounds (``torch.utils.benchmark.Timer.blocked_autorange``), so a
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+from dataclasses import replace
 import json
 import os
 import re
@@ -157,6 +161,46 @@ def bench_import(runs: int = 5) -> None:
         package if not heavy else float("inf"), None, 0.5, "s")
 
 
+# --- seeds trained together --------------------------------------------------------------------------
+
+def seed_models() -> dict:
+    """One model of each notebook's training experiment, as its lesson trains it (at most 60 steps)."""
+    from transformer_lab import ModelConfig
+    from transformer_lab.lessons import (q01_multi_head as q01, q02_qk_weights as q02, q03_attention_scores as q03,
+                                         q06_embedding_scale as q06, q08_other_pe as q08)
+
+    def short(cfg):
+        return replace(cfg, steps=min(cfg.steps, 60))
+
+    q03_model = ModelConfig(vocab_size=q03.experiment.TASK.vocab_size, n_out=q03.experiment.TASK.n_out, d_model=32,
+                            n_heads=1, head_dim=128, d_ff=0, score="dot", positional="none", max_len=5)
+    return {
+        "01: 8 heads": (q01.TASK, q01.layout_config(8), short(q01.TRAIN)),
+        "02: untied, cyclic task": (q02.CYCLE, q02.model_config(q02.CYCLE), short(q02.TRAIN)),
+        "03: unscaled dot, d_k = 128": (q03.experiment.TASK, q03_model, short(q03.experiment.TRAIN)),
+        "06: N(0, 1/d) ×√d, tied": (q06.TASK, q06.toy_config("scaled_normal", True, tied=True), short(q06.TRAIN)),
+        "08: ALiBi": (q08.TASK, q08.model_config("alibi"), short(q08.experiment.TRAIN)),
+    }
+
+
+def bench_seeds(rounds: int = 3) -> None:
+    """Median CPU seconds over interleaved rounds: one seed alone, five together, five one by one."""
+    for name, (task, model_cfg, cfg) in seed_models().items():
+        runs = {"one": [], "together": [], "in sequence": []}
+        tl.train_seeds(model_cfg, task, (0, 1), replace(cfg, steps=2, eval_every=1))  # warm up both paths
+        tl.train(tl.build_model(model_cfg, 0), task, replace(cfg, steps=2, eval_every=1))
+        for _ in range(rounds):
+            for key, fn in (("one", lambda: tl.train(tl.build_model(model_cfg, 0), task, cfg)),
+                            ("together", lambda: tl.train_seeds(model_cfg, task, (0, 1, 2, 3, 4), cfg)),
+                            ("in sequence", lambda: [tl.train(tl.build_model(model_cfg, s), task, cfg) for s in range(5)])):
+                t0 = time.process_time()
+                fn()
+                runs[key].append(time.process_time() - t0)
+        one, together, seq = (statistics.median(runs[k]) for k in ("one", "together", "in sequence"))
+        row(f"5 seeds together, notebook {name} ({cfg.steps} steps; 5 in sequence: {seq / one:.1f}× one)",
+            together, one, 2.0, "s", "one seed")
+
+
 # --- notebooks and the whole suite (--notebooks) -----------------------------------------------------
 
 def pytest_seconds(output: str) -> float:
@@ -196,6 +240,7 @@ def main(argv=None) -> int:
     bench_mha()
     bench_explorers()
     bench_import()
+    bench_seeds()
     if args.notebooks:
         bench_notebooks()
     missed = [r["row"] for r in ROWS if not r["ok"]]

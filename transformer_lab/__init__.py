@@ -57,6 +57,9 @@ from .positional import ShawRelativePositional, T5RelativeBias  # notebook 08
 from . import pe_analysis  # notebook 08: score patterns, translation invariance, length limits, loss by length
 from . import heads  # notebooks 01 and 05: head layout, cost, rank, ablation
 from .report import claims_table, fmt_gap  # every notebook: the note's claims with computed verdicts
-from .train import History, TrainConfig, evaluate, final_accuracy, train, train_many
+from .train import History, SeedRuns, TrainConfig, evaluate, final_accuracy, train, train_many, train_seeds
+from .randomness import base_seed, eval_seed, seed, seeds  # every seed a notebook uses: moved by $TRANSFORMER_LAB_SEED
+from . import evidence  # claims decided over seeds; approx() marks numbers whose last digits depend on the machine
+from .evidence import approx
 
 __version__ = "0.1.0"

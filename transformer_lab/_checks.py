@@ -1,9 +1,39 @@
 """Small argument checks shared by the package: each raises with a sentence that names the
-argument, what it got and what it expected, so bad input never becomes a silent wrong answer."""
+argument, what it got and what it expected, so bad input never becomes a silent wrong answer.
+
+Two kinds of check: those on types and shapes, which work anywhere, and those that read a tensor's
+*values* (NaN, a token outside the vocabulary). The second kind cannot run inside ``torch.func.vmap``,
+where a tensor stands for a whole batch of tensors: code that runs under :func:`under_vmap` (the
+seeds that ``train_seeds`` trains together) skips them, and its caller checks the values itself,
+once, outside the transform.
+"""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
+
 import torch
+
+_UNDER_VMAP: ContextVar[bool] = ContextVar("under_vmap", default=False)
+
+
+def checking_values() -> bool:
+    """False inside :func:`under_vmap`: skip the checks that read tensor values."""
+    return not _UNDER_VMAP.get()
+
+
+@contextmanager
+def under_vmap() -> Iterator[None]:
+    """Mark a block that runs inside ``torch.func.vmap``: value checks are skipped (the caller checks
+    inputs and outputs outside it) and attention takes the written-out path, which vmap batches
+    into a few large ops (torch's fused CPU attention kernel has no vmap rule: it would loop)."""
+    token = _UNDER_VMAP.set(True)
+    try:
+        yield
+    finally:
+        _UNDER_VMAP.reset(token)
 
 
 def check_tensor(name: str, x, ndim: int | tuple[int, ...] | None = None, floating: bool = False):
@@ -30,7 +60,7 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
 
 def check_finite(name: str, x: torch.Tensor) -> torch.Tensor:
     """Refuse NaN (and +inf) so they are never passed on silently; -inf is allowed (masks)."""
-    if x.is_floating_point() and (torch.isnan(x).any() or torch.isposinf(x).any()):
+    if checking_values() and x.is_floating_point() and (torch.isnan(x).any() or torch.isposinf(x).any()):
         raise ValueError(f"{name} contains NaN or +inf; expected finite values")
     return x
 

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_finite, check_number, check_positive_int, check_tensor
+from ._checks import check_finite, check_number, check_positive_int, check_tensor, checking_values
 from .masks import combine_masks, key_mask_to_attention_mask, to_additive
 
 __all__ = [
@@ -65,7 +65,7 @@ def bilinear_scores(q: torch.Tensor, k: torch.Tensor, weight: torch.Tensor) -> t
         raise ValueError(
             f"weight must have shape (Dq, Dk) = ({q.shape[-1]}, {k.shape[-1]}), got {tuple(weight.shape)}"
         )
-    return (q @ weight) @ k.transpose(-2, -1)  # (..., T, Dk) @ (..., Dk, S) -> (..., T, S)
+    return _project(q, weight) @ k.transpose(-2, -1)  # (..., T, Dk) @ (..., Dk, S) -> (..., T, S)
 
 
 def additive_scores(
@@ -87,9 +87,16 @@ def additive_scores(
             f"w_q must be (Dq, A) = ({q.shape[-1]}, {A}) and w_k (Dk, A) = ({k.shape[-1]}, {A}), "
             f"got {tuple(w_q.shape)} and {tuple(w_k.shape)}"
         )
-    hq = (q @ w_q).unsqueeze(-2)  # (..., T, 1, A)
-    hk = (k @ w_k).unsqueeze(-3)  # (..., 1, S, A)
+    hq = _project(q, w_q).unsqueeze(-2)  # (..., T, 1, A)
+    hk = _project(k, w_k).unsqueeze(-3)  # (..., 1, S, A)
     return torch.tanh(hq + hk) @ v  # (..., T, S, A) @ (A,) -> (..., T, S)
+
+
+def _project(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """``x (..., Din) @ w (Din, Dout)`` as one 2-D matmul: the same numbers as ``x @ w``, and under
+    ``vmap`` over ``w`` (seeds trained together) one batched matmul, where ``x @ w`` would expand ``w``
+    over every leading index of ``x`` and sum a ``(..., Din, Dout)`` gradient in the backward pass."""
+    return (x.reshape(-1, x.shape[-1]) @ w).view(*x.shape[:-1], w.shape[-1])  # (..., Dout)
 
 
 def _check_scale(scale) -> float:
@@ -152,11 +159,16 @@ SCORE_FUNCTIONS: dict[str, Callable[[int], nn.Module]] = {
 }
 
 
-def make_score(name: str, head_dim: int) -> nn.Module:
-    """Build a score module by name: one of ``SCORE_FUNCTIONS``."""
+def make_score(name: str, head_dim: int, d_attn: int | None = None) -> nn.Module:
+    """Build a score module by name: one of ``SCORE_FUNCTIONS``. ``d_attn``: the hidden width A of
+    additive attention (default ``head_dim``); the other scores have no hidden layer."""
     if name not in SCORE_FUNCTIONS:
         raise ValueError(f"score must be one of {sorted(SCORE_FUNCTIONS)}, got {name!r}")
-    return SCORE_FUNCTIONS[name](head_dim)
+    if d_attn is None:
+        return SCORE_FUNCTIONS[name](head_dim)
+    if name != "additive":
+        raise ValueError(f"d_attn is the hidden width of additive attention; score {name!r} has none, got d_attn={d_attn!r}")
+    return AdditiveScore(head_dim, d_attn=d_attn)
 
 
 # --- masked softmax and attention ----------------------------------------------------------------
@@ -202,7 +214,7 @@ def masked_softmax(
             )
     # one check of everything added so far: True when it holds -inf (from the scores, an additive
     # mask, or a sum that rounded to -inf)
-    neginf = _check_scores_finite(scores, raw)
+    neginf = _check_scores_finite(scores, raw) if checking_values() else False
     dead = None  # (..., T, 1) rows with no key, or None when there are none
     if keep is not None:
         dead = _dead_rows(~keep.any(dim=-1, keepdim=True))  # on the mask's own (small) shape
@@ -217,6 +229,8 @@ def masked_softmax(
 
 
 def _dead_rows(dead: torch.Tensor) -> torch.Tensor | None:
+    if not checking_values():  # inside vmap: no branch on values, mask the rows whether or not any is dead
+        return dead
     return dead if bool(dead.any()) else None
 
 
@@ -339,7 +353,7 @@ def fused_attention(
         else:
             attn_mask = attn_mask + bias
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, scale=scale)  # (..., T, Dv)
-    if out.numel() and not bool(torch.isfinite(out.detach().sum(dtype=torch.float32))):
+    if checking_values() and out.numel() and not bool(torch.isfinite(out.detach().sum(dtype=torch.float32))):
         if not bool(torch.isfinite(out).all()):
             raise ValueError(
                 "attention output holds NaN or inf: q, k or v contain NaN or inf, or q·k overflows the "
@@ -378,6 +392,8 @@ def _check_broadcast_shape(name: str, t, target) -> None:
 
 
 def _check_additive_mask(mask: torch.Tensor) -> None:
+    if not checking_values():
+        return
     if torch.isnan(mask).any() or torch.isposinf(mask).any():
         raise ValueError("mask (additive) contains NaN or +inf; use 0 for keys that take part and -inf to mask")
     if (mask > 0).any() and ((mask == 0) | (mask == 1)).all():
@@ -479,7 +495,7 @@ class MultiHeadAttention(nn.Module):
                 mask = mask + to_additive(keep, dtype=mask.dtype)  # (B, 1, T or 1, S)
             else:
                 mask = combine_masks(mask, keep)  # (B, 1, T or 1, S)
-        fused_scale = None if need_weights else self.fused_scale()
+        fused_scale = None if need_weights or not checking_values() else self.fused_scale()  # vmap: written out
         if fused_scale is None:
             scores = self.score(q, k)  # (B, H, T, S)
             out, weights = attend(scores, v, mask, bias)  # (B, H, T, Dh), (B, H, T, S)

@@ -25,6 +25,7 @@ class ModelConfig:
     d_ff: int = 64  # MLP hidden width; 0 = attention-only blocks
     max_len: int = 64  # longest sequence the positional tables cover
     score: str = "scaled_dot"  # a name in attention.SCORE_FUNCTIONS (notebook 03)
+    additive_width: int | None = None  # A, hidden units of additive attention; None = head_dim (notebook 03)
     positional: str = "sinusoidal"  # a name in positional.POSITIONAL_SCHEMES (notebooks 07, 08)
     share_qk: bool = False  # W_Q = W_K (notebook 02)
     causal: bool = False  # mask future keys (decoder-only)
@@ -41,7 +42,7 @@ class ModelConfig:
                 raise ValueError(f"ModelConfig.{name} must be a positive int, got {value!r}")
         if isinstance(self.d_ff, bool) or not isinstance(self.d_ff, int) or self.d_ff < 0:
             raise ValueError(f"ModelConfig.d_ff must be an int >= 0 (0 = no MLP), got {self.d_ff!r}")
-        for name in ("n_out", "head_dim"):
+        for name in ("n_out", "head_dim", "additive_width"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ValueError(f"ModelConfig.{name} must be a positive int or None, got {value!r}")
@@ -52,6 +53,8 @@ class ModelConfig:
             )
         if self.score not in SCORE_FUNCTIONS:
             raise ValueError(f"ModelConfig.score must be one of {sorted(SCORE_FUNCTIONS)}, got {self.score!r}")
+        if self.additive_width is not None and self.score != "additive":
+            raise ValueError(f"ModelConfig.additive_width applies to score='additive' only, got score={self.score!r}")
         if self.positional not in POSITIONAL_SCHEMES:
             raise ValueError(
                 f"ModelConfig.positional must be one of {sorted(POSITIONAL_SCHEMES)}, got {self.positional!r}"

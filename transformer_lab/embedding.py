@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_positive_int, check_tensor
-from .tasks import _check_seed, make_generator
+from .randomness import check_seed as _check_seed, make_generator
 
 __all__ = [
     "EMBED_INITS",
@@ -150,8 +150,10 @@ def first_step_change(cfg, task, lr: float = 1e-2, batch_size: int = 64, seed: i
     Builds ``build_model(cfg, seed)``, takes one step of :func:`~transformer_lab.train.train` and
     compares the embedding the model adds to the positions (``E·√D`` if ``cfg.embed_scale``)
     before and after. Adam's first step moves every entry with a gradient by about ``lr`` whatever
-    the gradient's size, so ×√D multiplies the step of the input embedding by √D: the scale is
-    also a learning-rate multiplier for the embedding.
+    the gradient's size (m̂/√v̂ = g/|g|), so ×√D multiplies the step of the input embedding by √D:
+    the scale is also a learning-rate multiplier for the embedding. So ``rms_change`` is ``lr`` (×√D)
+    in any seed, up to Adam's eps, once every token occurs in the batch; only ``rms_size``, the
+    sampled initial matrix, depends on the seed (notebook 06 checks five).
 
     Returns ``rms_size`` (RMS entry of the input embedding), ``rms_change`` and ``relative``
     (their ratio).

@@ -23,7 +23,7 @@ L layers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import torch
@@ -31,8 +31,8 @@ from torch import nn
 
 from ._checks import check_positive_int, check_probabilities, check_tensor
 from .attention import MultiHeadAttention
-from .tasks import Task, make_generator
-from .train import History, TrainConfig, check_histories, check_runs, loss_and_accuracy, train
+from .randomness import make_generator
+from .train import History, check_histories, loss_and_accuracy
 
 __all__ = [
     "HeadCost",
@@ -49,7 +49,8 @@ __all__ = [
     "random_attention_pattern",
     "permutation_pattern",
     "fit_attention_pattern",
-    "train_and_keep",
+    "fit_attention_patterns",
+    "one_key_kl_bound",
     "mean_curve_accuracy",
 ]
 
@@ -136,9 +137,15 @@ def matmul_flops(fn: Callable[[], object]) -> int:
     """
     if not callable(fn):
         raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
-    from torch.utils.flop_counter import FlopCounterMode  # imported here: it is slow to import
+    from torch.utils import flop_counter  # imported here: it is slow to import
 
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
+    # torch wraps the counter's dispatch in torch._disable_dynamo, whose first call imports torch._dynamo
+    # (2-4 s on a laptop CPU) to switch off a compiler nothing here uses: hand it the plain function instead.
+    raw = flop_counter._FlopCounterMode.__dict__["__torch_dispatch__"]
+    raw = getattr(raw, "__wrapped__", raw)
+    if not hasattr(raw, "__dynamo_disable"):
+        raw.__dynamo_disable = raw
+    with flop_counter.FlopCounterMode(display=False) as counter, torch.no_grad():
         fn()
     return int(counter.get_total_flops())
 
@@ -344,80 +351,101 @@ def fit_attention_pattern(target: torch.Tensor, d_ks: Sequence[int], d_model: in
 
     ``target (n, n)`` has rows that sum to 1; ``X (n, d_model)`` is a fixed random input
     (``d_model`` defaults to ``2n``, so X has full row rank and only ``d_k`` limits the scores);
-    ``W_Q, W_K (d_model, d_k)`` are learned with Adam, from the same seed for every ``d_k``. All
+    ``W_Q, W_K (d_model, d_k)`` are learned with Adam (learning rate ``lr`` decayed to 0 along a
+    cosine over ``steps``), from the same seed for every ``d_k``. All
     fits run in one batched loop (each fit's loss and Adam state are its own). Returns
     ``{"d_k": [..], "kl": [..] mean over rows of KL(target ‖ fit) in nats, "rank": [..] rank of
     the fitted scores, "fitted": (K, n, n)}``. Below ``d_k = n - 1`` a generic target cannot be
     reached: the low-rank bottleneck of Bhojanapalli et al. 2020.
+
+    A gradient-descent fit: its KL is an upper bound on the best a head of that width can do
+    (Adam may stop short of the optimum), so claims built on it are decided over several seeds
+    (:func:`fit_attention_patterns` fits many targets at once).
     """
     check_tensor("target", target, ndim=2, floating=True)
-    n = target.shape[0]
-    if target.shape != (n, n) or n < 2:
-        raise ValueError(f"target must be a square (n, n) pattern with n >= 2, got shape {tuple(target.shape)}")
-    if (target < 0).any() or not torch.allclose(target.sum(-1), torch.ones(n, dtype=target.dtype), atol=1e-5):
+    fit = fit_attention_patterns(target.unsqueeze(0), d_ks, [seed], d_model=d_model, steps=steps, lr=lr)
+    return {"d_k": fit["d_k"], "kl": fit["kl"][0], "rank": fit["rank"][0], "fitted": fit["fitted"][0]}
+
+
+def fit_attention_patterns(targets: torch.Tensor, d_ks: Sequence[int], seeds: Sequence[int], d_model: int | None = None,
+                           steps: int = 300, lr: float = 0.05) -> dict:
+    """:func:`fit_attention_pattern` for N targets at once: ``targets (N, n, n)``, one seed per target.
+
+    Target i is fitted with its own input X and initial weights, drawn from ``seeds[i]`` exactly as
+    ``fit_attention_pattern(targets[i], d_ks, seed=seeds[i])`` draws them; all N·K fits run in one
+    batched Adam loop, each with its own loss (the summed loss has no cross terms) and its own Adam
+    state (Adam is elementwise). Returns ``{"d_k": [..], "kl": [N][K], "rank": [N][K],
+    "fitted": (N, K, n, n)}``.
+    """
+    check_tensor("targets", targets, ndim=3, floating=True)
+    N, n = targets.shape[0], targets.shape[-1]
+    if targets.shape[1:] != (n, n) or n < 2 or N < 1:
+        raise ValueError(f"target must be a square (n, n) pattern with n >= 2 (targets: (N, n, n), N >= 1), got shape "
+                         f"{tuple(targets.shape)}")
+    if (targets < 0).any() or not torch.allclose(targets.sum(-1), torch.ones(N, n, dtype=targets.dtype), atol=1e-5):
         raise ValueError("target must hold attention weights: entries >= 0 and every row summing to 1")
     if isinstance(d_ks, int) or not d_ks:
         raise TypeError(f"d_ks must be a non-empty sequence of head widths, e.g. [1, 2, 4], got {d_ks!r}")
     d_ks = [check_positive_int("d_k", d) for d in d_ks]
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) != N:
+        raise TypeError(f"seeds must be a sequence of {N} int seeds, one per target, got {seeds!r}")
+    seeds = [check_positive_int("seed", s, minimum=0) for s in seeds]
     d_model = 2 * n if d_model is None else check_positive_int("d_model", d_model)
     check_positive_int("steps", steps)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)):
         raise TypeError(f"lr must be a number > 0, got {type(lr).__name__} {lr!r}")
     if not 0 < lr < math.inf:
         raise ValueError(f"lr must be a number > 0, got {lr!r}")
-    check_positive_int("seed", seed, minimum=0)
-    K, d_max = len(d_ks), max(d_ks)
-    g = make_generator(seed)
-    p = target.detach().double()  # (n, n)
-    x = torch.randn(n, d_model, generator=g, dtype=torch.float64)  # (n, D)
-    w0_q = torch.randn(d_model, d_max, generator=g, dtype=torch.float64) / math.sqrt(d_model)  # (D, d_max)
-    w0_k = torch.randn(d_model, d_max, generator=g, dtype=torch.float64) / math.sqrt(d_model)  # (D, d_max)
+    d_max = max(d_ks)
+    xs, w0_q, w0_k = [], [], []
+    for s in seeds:  # the draws of fit_attention_pattern(target, d_ks, seed=s), in the same order
+        g = make_generator(s)
+        xs.append(torch.randn(n, d_model, generator=g, dtype=torch.float64))  # (n, D)
+        w0_q.append(torch.randn(d_model, d_max, generator=g, dtype=torch.float64) / math.sqrt(d_model))  # (D, d_max)
+        w0_k.append(torch.randn(d_model, d_max, generator=g, dtype=torch.float64) / math.sqrt(d_model))  # (D, d_max)
+    p = targets.detach().double()[:, None]  # (N, 1, n, n)
+    x = torch.stack(xs)[:, None]  # (N, 1, n, D)
     keep = (torch.arange(d_max)[None, :] < torch.tensor(d_ks)[:, None]).double()[:, None, :]  # (K, 1, d_max)
-    w_q = (w0_q.expand(K, -1, -1) * keep).clone().requires_grad_(True)  # (K, D, d_max), columns >= d_k stay 0
-    w_k = (w0_k.expand(K, -1, -1) * keep).clone().requires_grad_(True)  # (K, D, d_max)
+    w_q = (torch.stack(w0_q)[:, None] * keep).requires_grad_(True)  # (N, K, D, d_max), columns >= d_k stay 0
+    w_k = (torch.stack(w0_k)[:, None] * keep).requires_grad_(True)  # (N, K, D, d_max)
     scale = torch.tensor([1 / math.sqrt(d) for d in d_ks], dtype=torch.float64)[:, None, None]  # (K, 1, 1)
     opt = torch.optim.Adam([w_q, w_k], lr=lr)
-    entropy = -(p * torch.log(p.clamp_min(1e-300))).sum(-1)  # (n,), a constant
+    # the learning rate decays to 0 along a cosine: at a constant rate Adam keeps circling the optimum
+    # (a fit that can reach the target exactly would stop short of it, by a different amount per seed)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    entropy = -(p * torch.log(p.clamp_min(1e-300))).sum(-1)  # (N, 1, n), a constant
 
     def scores():
-        return (x @ (w_q * keep)) @ (x @ (w_k * keep)).transpose(1, 2) * scale  # (K, n, Dh) @ (K, Dh, n) -> (K, n, n)
+        return (x @ (w_q * keep)) @ (x @ (w_k * keep)).transpose(-1, -2) * scale  # (N, K, n, Dh) @ (N, K, Dh, n) -> (N, K, n, n)
 
     for _ in range(steps):
-        loss = -(p * torch.log_softmax(scores(), dim=-1)).sum(-1).mean(-1).sum()  # Σ_k cross-entropy_k
+        loss = -(p * torch.log_softmax(scores(), dim=-1)).sum(-1).mean(-1).sum()  # Σ_{i,k} cross-entropy_{i,k}
         opt.zero_grad()
         loss.backward()
         opt.step()
+        schedule.step()
     with torch.no_grad():
-        s = scores()  # (K, n, n)
+        s = scores()  # (N, K, n, n)
         log_fit = torch.log_softmax(s, dim=-1)
-        kl = (-(p * log_fit).sum(-1) - entropy).mean(-1).clamp_min(0.0)  # (K,)
+        kl = (-(p * log_fit).sum(-1) - entropy).mean(-1).clamp_min(0.0)  # (N, K)
     return {"d_k": d_ks, "kl": kl.tolist(), "rank": torch.linalg.matrix_rank(s).tolist(), "fitted": log_fit.exp()}
 
 
-# --- training several layouts ----------------------------------------------------------------------
+def one_key_kl_bound(n: int) -> float:
+    """The least KL(target ‖ fit) a head with ``d_k = 1`` can reach on a pattern where every query
+    reads a different key (a permutation over n keys): ``(n - 2)/n · ln 2``, exactly.
 
-def train_and_keep(configs: dict, task: Task, seeds: tuple[int, ...] = (0, 1),
-                   cfg: TrainConfig | None = None) -> tuple[dict[str, list[History]], dict[str, list[nn.Module]]]:
-    """Like :func:`~transformer_lab.train.train_many`, but also returns the trained models.
-
-    Seed s builds the model with ``build_model(config, s)`` and draws the data with
-    ``TrainConfig.seed = s``. Returns ``({label: [History per seed]}, {label: [model per seed]})``,
-    so a notebook can look inside the models it trained (attention maps, head ablation).
+    Why: with d_k = 1 the scores are ``q_i·k_j`` with scalars, so each query's largest score is at
+    the key with the largest k or the one with the smallest k: at most two keys can win a row.
+    The other n - 2 queries put on their target key no more than on the winner, so at most 1/2,
+    and a one-hot row's KL is ``-log p(target) >= ln 2``. Two dimensions remove the limit (keys on
+    a circle: each is the top of some direction), so a permutation needs ``d_k = 2``, not n - 1.
     """
-    from .model import build_model
+    check_positive_int("n", n, minimum=2)
+    return (n - 2) / n * math.log(2)
 
-    check_runs(configs, task, seeds, cfg)
-    cfg = cfg or TrainConfig()
-    runs: dict[str, list[History]] = {}
-    models: dict[str, list[nn.Module]] = {}
-    for label, model_cfg in configs.items():
-        runs[label], models[label] = [], []
-        for s in seeds:
-            model = build_model(model_cfg, s)
-            runs[label].append(train(model, task, replace(cfg, seed=s)))
-            models[label].append(model.eval())
-    return runs, models
 
+# --- learning curves -------------------------------------------------------------------------------
 
 def mean_curve_accuracy(histories: list[History]) -> float:
     """Mean over seeds of the mean evaluation accuracy over training: the area under the learning

@@ -32,7 +32,8 @@ from torch import nn
 from ._checks import check_positive_int, check_tensor
 from .attention import masked_softmax
 from .masks import _check_bool, padding_mask, to_additive
-from .tasks import IGNORE, make_generator
+from .randomness import make_generator
+from .tasks import IGNORE
 
 __all__ = [
     "FILLS",

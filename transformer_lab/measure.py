@@ -49,6 +49,12 @@ class _PeakTensorMemory(TorchDispatchMode):
         self.peak = 0
         self._storages: set[int] = set()
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # False: torch would wrap __torch_dispatch__ in torch._disable_dynamo, whose first call imports
+        # torch._dynamo (2-4 s on a laptop CPU). Nothing here is compiled, so there is nothing to skip.
+        return False
+
     def _release(self, key: int, nbytes: int) -> None:
         self._storages.discard(key)
         self.live -= nbytes

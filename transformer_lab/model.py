@@ -20,8 +20,8 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_tensor
-from .attention import MultiHeadAttention
+from ._checks import check_tensor, checking_values
+from .attention import MultiHeadAttention, make_score
 from .config import ModelConfig
 from .masks import causal_mask, combine_masks, key_mask_to_attention_mask
 from .positional import make_positional
@@ -35,7 +35,8 @@ class Block(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.norm = cfg.norm
-        self.attn = MultiHeadAttention(cfg.d_model, cfg.n_heads, cfg.head_dim, cfg.share_qk, cfg.score)
+        score = make_score(cfg.score, cfg.resolved_head_dim, cfg.additive_width)
+        self.attn = MultiHeadAttention(cfg.d_model, cfg.n_heads, cfg.head_dim, cfg.share_qk, score)
         self.ln1 = nn.LayerNorm(cfg.d_model) if cfg.norm != "none" else nn.Identity()
         self.ln2 = nn.LayerNorm(cfg.d_model) if cfg.norm != "none" else nn.Identity()
         self.mlp = (
@@ -91,7 +92,7 @@ class TinyTransformer(nn.Module):
         B, T = tokens.shape
         if T > self.cfg.max_len:
             raise ValueError(f"tokens has length T={T} > ModelConfig.max_len={self.cfg.max_len}")
-        if tokens.numel() and (tokens.min() < 0 or tokens.max() >= self.cfg.vocab_size):
+        if checking_values() and tokens.numel() and (tokens.min() < 0 or tokens.max() >= self.cfg.vocab_size):
             raise ValueError(
                 f"tokens must lie in [0, vocab_size={self.cfg.vocab_size}), got values in "
                 f"[{int(tokens.min())}, {int(tokens.max())}]"

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 
 from ._checks import check_positive_int, check_tensor
 from .positional import PositionalScheme
-from .tasks import Task, _check_seed
+from .randomness import check_seed as _check_seed
+from .tasks import Task
 
 __all__ = [
     "FAMILIES",
@@ -25,11 +26,13 @@ __all__ = [
     "positional_scores",
     "score_pattern",
     "translation_gap",
+    "length_gap",
     "supports_length",
     "length_limit",
     "loss_curves",
     "loss_by_length",
     "loss_by_position",
+    "prefix_losses",
     "optimal_loss_by_position",
 ]
 
@@ -149,6 +152,32 @@ def translation_gap(
     return (moved[..., shift:, shift:] - base).abs().max().item()
 
 
+def length_gap(
+    scheme: PositionalScheme, d_model: int, n_heads: int, head_dim: int, T: int = 8, longer: int = 16, seed: int = 0
+) -> float:
+    """Largest change of a score among the first ``T`` positions when the sequence grows to ``longer``.
+
+    The same content ``x (1, T, D)`` alone, and followed by ``longer - T`` random tokens; random
+    projections ``W_Q, W_K``; the scores of the first T queries and keys compared. Zero (to float
+    error) means the code of a position does not depend on how long the sequence is. Only the note's
+    ``[0, 1]`` code, ``t/(T-1)``, fails: one step is ``1/(T-1)``, so every position's code moves when
+    the sequence grows, and a causal model generating token by token never has a fixed T.
+    """
+    _check_scheme(scheme)
+    check_positive_int("T", T)
+    check_positive_int("longer", longer, minimum=T + 1)
+    _check_sizes(d_model, n_heads, head_dim)
+    g = torch.Generator().manual_seed(_check_seed("seed", seed))
+    x = torch.randn(1, longer, d_model, generator=g, dtype=torch.float64)  # (1, L, D)
+    w_q = torch.randn(d_model, n_heads * head_dim, generator=g, dtype=torch.float64) / math.sqrt(d_model)  # (D, H·Dh)
+    w_k = torch.randn(d_model, n_heads * head_dim, generator=g, dtype=torch.float64) / math.sqrt(d_model)  # (D, H·Dh)
+    scheme64 = _as_double(scheme)
+    with torch.no_grad():
+        short = positional_scores(scheme64, x[:, :T], n_heads, w_q, w_k)  # (1, H, T, T)
+        long = positional_scores(scheme64, x, n_heads, w_q, w_k)  # (1, H, L, L)
+    return (long[..., :T, :T] - short).abs().max().item()
+
+
 def _as_double(scheme: PositionalScheme) -> PositionalScheme:
     import copy
 
@@ -198,6 +227,59 @@ def loss_by_position(model: torch.nn.Module, task: Task, size: int = 256, seed: 
     logits = model(tokens)  # (B, T, C)
     model.train(was_training)
     return F.cross_entropy(logits.transpose(1, 2), targets, reduction="none", ignore_index=-100).mean(0)  # (T,)
+
+
+@torch.no_grad()
+def prefix_losses(model: torch.nn.Module, tokens: torch.Tensor, targets: torch.Tensor,
+                  lengths: Sequence[int]) -> dict[int, torch.Tensor]:
+    """``{L: cross-entropy at each of the first L positions (L,)}``: the model run on ``tokens[:, :L]``,
+    averaged over the batch. ``tokens, targets (B, T)`` with ``T >= max(lengths)``.
+
+    The first L tokens of a longer sequence are a sequence of length L (for a task such as
+    :class:`~transformer_lab.tasks.LocalCopyTask`, drawn from the same law), so one batch serves every
+    length. A causal :class:`~transformer_lab.model.TinyTransformer` whose scheme does not depend on the
+    length (:func:`length_gap` zero: every scheme but ``normalized``) computes at position t the same
+    thing whatever follows, so it runs once, on the longest prefix, and is sliced; any other model runs
+    once per length.
+    """
+    _check_model(model)
+    check_tensor("tokens", tokens, ndim=2)
+    check_tensor("targets", targets, ndim=2)
+    if tokens.shape != targets.shape:
+        raise ValueError(f"tokens and targets must have the same shape (B, T), got {tuple(tokens.shape)} and "
+                         f"{tuple(targets.shape)}")
+    if isinstance(lengths, str) or not isinstance(lengths, Sequence) or len(lengths) == 0:
+        raise TypeError(f"lengths must be a non-empty sequence of ints (e.g. (16, 64)), got {lengths!r}")
+    for i, L in enumerate(lengths):
+        check_positive_int(f"lengths[{i}]", L)
+    longest = max(lengths)
+    if longest > tokens.shape[1]:
+        raise ValueError(f"lengths go up to {longest} but tokens has only T = {tokens.shape[1]} positions")
+    was_training = model.training
+    model.eval()
+
+    def run(L: int) -> torch.Tensor:  # (L,)
+        logits = model(tokens[:, :L])  # (B, L, C)
+        return F.cross_entropy(logits.transpose(1, 2), targets[:, :L], reduction="none", ignore_index=-100).mean(0)
+
+    try:
+        if _length_free_causal(model):
+            full = run(longest)  # (longest,)
+            return {L: full[:L].clone() for L in lengths}
+        return {L: run(L) for L in lengths}
+    finally:
+        model.train(was_training)
+
+
+def _length_free_causal(model: torch.nn.Module) -> bool:
+    """A causal model whose positional scheme gives every position the same code at any length."""
+    cfg, scheme = getattr(model, "cfg", None), getattr(model, "positional", None)
+    if not getattr(cfg, "causal", False) or getattr(cfg, "mask_self", False) or not isinstance(scheme, PositionalScheme):
+        return False
+    longer = min(8, cfg.max_len)
+    if longer < 2:  # nothing to compare: run once per length
+        return False
+    return length_gap(scheme, cfg.d_model, cfg.n_heads, cfg.resolved_head_dim, T=longer // 2, longer=longer) < 1e-9
 
 
 def loss_curves(

@@ -31,7 +31,7 @@ import math
 import torch
 
 from ._checks import check_number, check_positive_int, check_tensor
-from .tasks import make_generator
+from .randomness import make_generator
 
 __all__ = [
     "QK_INPUTS",
@@ -202,16 +202,19 @@ def asymmetry(s: torch.Tensor) -> torch.Tensor:
     return torch.where(den > 0, num / den.clamp_min(1e-30), torch.zeros_like(num))
 
 
-def self_argmax_rate(s: torch.Tensor) -> torch.Tensor:
+def self_argmax_rate(s: torch.Tensor, *, tol: float = 0.0) -> torch.Tensor:
     """Fraction of rows of ``s (..., T, T)`` whose own key has the top score -> ``(...)``.
 
-    Row i counts when ``S_ii >= S_ij`` for every j (a tie counts for self; ties have probability 0
-    with continuous inputs). Tied projections make the diagonal large but not necessarily each
+    Row i counts when ``S_ii >= S_ij - tol`` for every j (a tie counts for self; ties have
+    probability 0 with continuous inputs, except where the math makes them exact: with Reformer's
+    normalised keys two parallel queries tie, and float rounding may then tip either way, so pass
+    a small ``tol`` such as 1e-5). Tied projections make the diagonal large but not necessarily each
     row's maximum: self beats j whenever ``‖q_i‖ ≥ ‖q_j‖`` (Cauchy-Schwarz), not always otherwise.
     """
     _check_square("s", s)
+    tol = check_number("tol", tol, minimum=0)
     diag = s.diagonal(dim1=-2, dim2=-1)  # (..., T)
-    return (diag >= s.amax(dim=-1)).float().mean(dim=-1)  # (...)
+    return (diag >= s.amax(dim=-1) - tol).float().mean(dim=-1)  # (...)
 
 
 def self_beats(q: torch.Tensor) -> torch.Tensor:

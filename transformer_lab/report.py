@@ -11,6 +11,7 @@ import numbers
 from typing import Sequence
 
 from ._checks import check_number
+from .evidence import Table
 
 __all__ = ["VERDICTS", "claims_table", "fmt_gap"]
 
@@ -18,8 +19,11 @@ VERDICTS = ("holds", "holds with a caveat", "does not hold")
 _FIELDS = ("claim", "verdict", "evidence", "section")
 
 
-def claims_table(claims: Sequence[tuple[str, str, str, str]]) -> str:
-    """A Markdown table of ``(claim, verdict, evidence, section)`` rows; verdicts must be in VERDICTS."""
+def claims_table(claims: Sequence[tuple[str, str, str, str]]) -> Table:
+    """A Markdown table of ``(claim, verdict, evidence, section)`` rows; verdicts must be in VERDICTS.
+
+    A :class:`~transformer_lab.evidence.Table`: JupyterLab renders it, and nbval compares its text,
+    verdicts included (numbers from training are marked ≈ by the caller and masked)."""
     if isinstance(claims, str) or not isinstance(claims, Sequence):
         raise TypeError(f"claims must be a list of (claim, verdict, evidence, section) rows, got {type(claims).__name__}")
     if not claims:
@@ -39,7 +43,7 @@ def claims_table(claims: Sequence[tuple[str, str, str, str]]) -> str:
         if verdict not in VERDICTS:
             raise ValueError(f"claims[{i}] verdict must be one of {VERDICTS}, got {verdict!r}")
         rows.append(f"| {claim} | **{verdict}** | {evidence} | §{section} |")
-    return "| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(rows)
+    return Table("| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(rows))
 
 
 def fmt_gap(x: float, floor: float = 1e-9) -> str:

@@ -14,7 +14,7 @@ import torch
 
 from ._checks import check_positive_int, check_probabilities, check_tensor
 from .attention import attend, dot_scores
-from .tasks import make_generator
+from .randomness import make_generator
 
 __all__ = [
     "random_qk",

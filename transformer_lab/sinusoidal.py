@@ -21,7 +21,7 @@ import torch
 
 from ._checks import check_positive_int, check_tensor
 from .positional.absolute import pe_dot_products, sinusoidal_encoding, sinusoidal_frequencies
-from .tasks import make_generator
+from .randomness import make_generator
 
 __all__ = [
     "min_pairwise_distance",

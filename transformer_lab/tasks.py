@@ -8,28 +8,16 @@ Shape legend: B batch, T positions.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import torch
 
 from ._checks import check_positive_int
+from .randomness import make_generator
 
-__all__ = ["IGNORE", "Task", "PointerTask", "KeyValueRecallTask", "make_generator", "LocalCopyTask", "CyclicSuccessorTask", "PartnerTask", "RecallAndPreviousTask", "ReverseTask"]
+__all__ = ["IGNORE", "Task", "PointerTask", "KeyValueRecallTask", "LocalCopyTask", "CyclicSuccessorTask", "PartnerTask", "RecallAndPreviousTask", "ReverseTask"]
 
 IGNORE = -100
-
-
-def _check_seed(name: str, seed) -> int:
-    """An integer seed (not a bool): ``int(1.5)`` would silently reuse seed 1."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
-    return int(seed)
-
-
-def make_generator(seed: int) -> torch.Generator:
-    """A CPU generator seeded with ``seed``: the only source of randomness of a task."""
-    return torch.Generator().manual_seed(_check_seed("seed", seed))
 
 
 def _check_token_tensor(tokens, seq_len: int | None, vocab_size: int, want: str,

@@ -72,11 +72,12 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": None}  # our figures lay themselves out: one drawing pass, not two
 import math
 
 import torch
 import torch.nn.functional as F
-from IPython.display import Image, Markdown, display
+from IPython.display import Image
 from torch import nn
 
 import transformer_lab as tl
@@ -84,7 +85,7 @@ from transformer_lab import masking, plots
 from transformer_lab.widgets import PaddingMaskExplorer, Quiz
 
 torch.set_num_threads(1)  # same numbers on every machine (thread count changes float sums); tiny models lose little
-torch.manual_seed(0)
+torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
 lengths = torch.tensor([5, 3, 1])
 S = 6
 right = tl.padding_mask(lengths, S)  # (B, S) bool, True = real token
@@ -288,7 +289,7 @@ assert all(min(d) > 0.1 for (_, _, m), d in invariance.items() if not m)
 # with sinusoidal positions.
 
 # %%
-gen = torch.Generator().manual_seed(1)
+gen = tl.randomness.make_generator(tl.seed(1))
 tokens = [torch.randint(0, 11, (n,), generator=gen) for n in (7, 4, 2)]
 PAD_ID = 11
 settings = {
@@ -302,7 +303,7 @@ model_dev = {}
 for label, (pos, side, causal) in settings.items():
     cfg = tl.ModelConfig(vocab_size=12, d_model=32, n_heads=4, n_layers=2, d_ff=64, max_len=24,
                          positional=pos, causal=causal)
-    model = tl.build_model(cfg, seed=0).eval()
+    model = tl.build_model(cfg, seed=tl.seed()).eval()  # untrained: masking must not depend on the weights
     fn = lambda t, keep: model(t, key_mask=keep)  # noqa: E731  (B, S) -> logits (B, S, V)
     model_dev[label] = {m: masking.padding_invariance(fn, tokens, EXTRA, side, PAD_ID, m) for m in (True, False)}
     print(f"{label:26s} masked: " + ", ".join(fmt(d) for d in model_dev[label][True])
@@ -401,7 +402,7 @@ plots.plot_leak_sweep(SIGMAS, leaks).figure
 # failure of large models (Dehghani et al. 2023; Wortsman et al. 2023):
 
 # %%
-gen = torch.Generator().manual_seed(0)
+gen = tl.randomness.make_generator(tl.seed())
 q_big, k_big = 6 * torch.randn(256, 1024, generator=gen), 6 * torch.randn(16, 1024, generator=gen)  # (T, Dh), (S, Dh)
 keep16 = torch.arange(16) < 12  # (S,): the last 4 keys are pads
 real_leaks = {}
@@ -424,8 +425,8 @@ assert abs(tl.dot_scores(q_big, k_big).std().item() / (36 * 32) - 1) < 0.1  # σ
 # %%
 dead = masking.fully_masked_behaviour()
 columns = list(next(iter(dead.values())))
-display(Markdown("| API | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns) + "\n"
-                 + "\n".join(f"| {api} | " + " | ".join(row.values()) + " |" for api, row in dead.items())))
+fully_masked_table = tl.evidence.Table("| API | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns) + "\n"
+                                       + "\n".join(f"| {api} | " + " | ".join(row.values()) + " |" for api, row in dead.items()))
 mha_t, mha_f = "nn.MultiheadAttention, need_weights=True", "nn.MultiheadAttention, need_weights=False"
 assert dead["tl.masked_softmax"]["bool"] == dead["F.scaled_dot_product_attention"]["bool"] == "zeros"
 assert dead[mha_t]["bool"] == dead[mha_t]["-inf"] == "NaN" and dead[mha_f]["bool"] == "zeros"
@@ -434,6 +435,7 @@ assert all(row["-1e9"] == "uniform" and row["dtype min"] == "uniform" for row in
 assert all(row["-1000"] == "as if unmasked" for api, row in dead.items() if api != "softmax + masked_fill (set)")
 assert dead["softmax + masked_fill (set)"]["-1000"] == "uniform"
 assert all(row["-1e4"] == "as if unmasked" for api, row in dead.items() if api != "softmax + masked_fill (set)")
+fully_masked_table
 
 # %% [markdown]
 # So: $-\infty$ gives NaN in a plain softmax and in `nn.MultiheadAttention` when it returns its
@@ -510,12 +512,13 @@ for dt_name, dt in masking.DTYPES.items():
         half[(dt_name, shift)] = table
         for form, row in table.items():
             rows16.append(f"| {dt_name} | {shift:g} | {form} | " + " | ".join(row.values()) + " |")
-display(Markdown("| dtype | scores near | fill is | " + " | ".join(masking.FILLS) + " |\n|---|---|---|"
-                 + "---|" * len(masking.FILLS) + "\n" + "\n".join(rows16)))
+dtype_table = tl.evidence.Table("| dtype | scores near | fill is | " + " | ".join(masking.FILLS) + " |\n|---|---|---|"
+                                + "---|" * len(masking.FILLS) + "\n" + "\n".join(rows16))
 assert half[("float16", 0.0)]["set"]["-1e9"] == "raises" and half[("float16", 0.0)]["add"]["-1e9"] == "NaN"
 assert half[("float16", -100.0)]["add"]["dtype min"] == "NaN" and half[("float16", 0.0)]["add"]["dtype min"] == "uniform"
 assert all(t["set"]["dtype min"] == "uniform" for t in half.values())  # set: the safe fill
 assert half[("bfloat16", 0.0)]["set"]["-1e9"] == "uniform"  # bfloat16 has float32's range
+dtype_table
 
 # %% [markdown]
 # bfloat16 has float32's exponent range, so -1e9 fits; float16 needs a fill of at most 65504 in size,
@@ -539,12 +542,13 @@ for dt_name in ("float16", "bfloat16"):
 # back. **Loss**: targets at pads set to `ignore_index` (`masking.ignore_padding`, -100 is
 # `F.cross_entropy`'s default) give exactly the loss of the unpadded sequences, a mean over real tokens;
 # pads left as targets add terms for the pad positions, and the loss then depends on the pad length
-# (here it even falls as the padding grows, although no prediction at a real token changed).
+# (up or down, depending on what the untrained model predicts for the pad token, although no prediction
+# at a real token changed).
 
 # %%
 cfg = tl.ModelConfig(vocab_size=12, d_model=32, n_heads=4, n_layers=2, d_ff=64, max_len=24)
-model = tl.build_model(cfg, seed=0).eval()
-targets = [torch.randint(0, 11, (len(t),), generator=torch.Generator().manual_seed(len(t))) for t in tokens]
+model = tl.build_model(cfg, seed=tl.seed()).eval()
+targets = [torch.randint(0, 11, (len(t),), generator=tl.randomness.make_generator(tl.seed(len(t)))) for t in tokens]
 with torch.no_grad():
     ref_loss = F.cross_entropy(torch.cat([model(t[None])[0] for t in tokens]), torch.cat(targets)).item()
 loss_rows = []
@@ -561,7 +565,7 @@ for extra, ml, nl, n_real, n_pad in loss_rows:
     print(f"extra pads {extra}: {n_pad:2d} pad targets; loss with ignore_index {ml:.4f}, with pads as targets {nl:.4f}")
 assert all(abs(ml - ref_loss) < 1e-5 for _, ml, _, _, _ in loss_rows)
 assert all(abs(nl - ref_loss) > 0.01 for _, _, nl, _, _ in loss_rows)
-assert all(a[2] > b[2] for a, b in zip(loss_rows, loss_rows[1:]))  # changes with every pad length: falls
+assert all(abs(a[2] - b[2]) > 1e-3 for a, b in zip(loss_rows, loss_rows[1:]))  # changes with every pad length
 
 # %% [markdown]
 # **Mean pooling** (a sentence vector for classification): `x.mean(1)` averages the pad positions in,
@@ -608,8 +612,8 @@ claims = [
      f"with entries of std 6. A row with no key becomes uniform (set) or the unmasked attention (added). "
      f"In its favour: −1000 fits float16, −1e9 does not (§3d).", "3b, 3c, 3d"),
 ]
-display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 assert set_never_leaks and onset["-1000"] is not None
+tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat / does not hold
 
 # %% [markdown]
 # What the note leaves out matters more than what it says. "Padding positions" must mean pad **keys**

@@ -58,10 +58,11 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": None}  # our figures lay themselves out: one drawing pass, not two
 import math
 
 import torch
-from IPython.display import Image, Markdown, display
+from IPython.display import Image
 
 import transformer_lab as tl
 from transformer_lab import plots, sinusoidal
@@ -69,7 +70,7 @@ from transformer_lab.positional import pe_dot_products, relative_shift_matrix, s
 from transformer_lab.widgets import PositionalEncodingExplorer, Quiz
 
 torch.set_num_threads(1)  # same numbers on every machine (thread count changes float sums); tiny models lose little
-torch.manual_seed(0)
+torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
 
 L, D = 50, 128
 pe = tl.sinusoidal_encoding(L, D)  # (L, D)
@@ -128,7 +129,7 @@ torch.testing.assert_close(relative_shift_matrix(-5, D), M5.T)  # going back is 
 # causal mask (which is why a decoder can learn some order without any encoding; notebook 08).
 
 # %%
-gen = torch.Generator().manual_seed(0)
+gen = tl.randomness.make_generator(tl.seed())
 x = torch.randn(2, 10, 32, generator=gen)  # (B, T, D)
 perm = torch.randperm(10, generator=gen)
 mha = tl.MultiHeadAttention(32, 4)
@@ -144,7 +145,7 @@ print(f"with the sinusoidal table added: max gap {gap_pe:.3f};   with a causal m
 assert gap_pe > 0.05 and gap_causal > 0.05
 tokens = torch.randint(0, 12, (3, 10), generator=gen)  # (B, T)
 for positional in ("none", "sinusoidal"):
-    model = tl.build_model(tl.ModelConfig(vocab_size=12, d_model=32, n_heads=4, max_len=10, positional=positional), seed=0)
+    model = tl.build_model(tl.ModelConfig(vocab_size=12, d_model=32, n_heads=4, max_len=10, positional=positional), seed=tl.seed())
     equivariant = torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm], atol=1e-5)
     print(f"whole TinyTransformer, positional={positional!r}: permutation-equivariant = {equivariant}")
     assert equivariant == (positional == "none")
@@ -253,14 +254,17 @@ plots.plot_separation(sep, {k: v for k, v in thresholds.items() if k in ("δ = 0
 
 # %%
 fractions, asyms = [], []
-for seed in range(5):
+for seed in tl.seeds(5):
     raw, proj = sinusoidal.projected_pe_scores(64, D, head_dim=32, seed=seed)  # (L, L) each
     fractions.append(sinusoidal.offset_only_fraction(proj))
     asyms.append(sinusoidal.asymmetry(proj))
 print(f"raw PE·PE/√d:      offset explains {sinusoidal.offset_only_fraction(raw):.3f}, asymmetry {sinusoidal.asymmetry(raw):.3f}")
-print(f"projected (5 seeds): offset explains {min(fractions):.3f} … {max(fractions):.3f}, asymmetry {min(asyms):.3f} … {max(asyms):.3f}")
+print(f"projected (5 seeds): offset explains {min(fractions):.3f} … {max(fractions):.3f} (mean {sum(fractions) / 5:.3f}), "
+      f"asymmetry {min(asyms):.3f} … {max(asyms):.3f}")
 assert sinusoidal.offset_only_fraction(raw) > 0.999
-assert max(fractions) < 0.5 and min(asyms) > 0.3
+# over the 5 draws: the offset explains less than half on average, and every draw is asymmetric
+# (a single draw can reach 0.52: 1 in 200 did, over the base seeds 0-39)
+assert sum(fractions) / 5 < 0.5 and min(asyms) > 0.3
 
 # %%
 plots.plot_heatmaps({"PE·PEᵀ/√d (raw), first 24 positions": raw[:24, :24],
@@ -268,7 +272,7 @@ plots.plot_heatmaps({"PE·PEᵀ/√d (raw), first 24 positions": raw[:24, :24],
 
 # %% [markdown]
 # On the left, every diagonal is constant: the score knows the distance. On the right, with random
-# projections, the offset explains less than half of the pattern and $i\to j$ differs from $j\to i$.
+# projections, the offset explains less than half of the pattern on average and $i\to j$ differs from $j\to i$.
 # A trained model can of course *learn* projections that keep or use distance; what is lost is the
 # guarantee. The same fact cuts the other way for direction, below.
 #
@@ -317,10 +321,13 @@ claims = [
      f"({sep[1].item():.3f}). What 60 matches is where columns go flat: from dim {flat_from[0.5]} on they vary by < 0.5 (§3c).", "3c"),
     ("Among even (or odd) dimensions the periods all differ.",
      "holds", f"All {D // 2} pair wavelengths are distinct; the two dimensions of a pair share one (§1).", "1"),
-    ("A fixed linear map M_k, depending on k only, takes PE(pos) to PE(pos+k); the model may exploit it.",
-     "holds with a caveat", "Exact: max error below 1e-6 over all positions and offsets (§1); a head with "
-     f"W_QᵀW_K = M_3 attends exactly 3 back (§3e). But after random projections the offset explains only "
-     f"{min(fractions):.2f}–{max(fractions):.2f} of the positional scores (§3d): exploiting it must be learned.", "1, 3d, 3e"),
+    ("A fixed linear map M_k, depending on k only, takes PE(pos) to PE(pos+k).",
+     "holds", "Exact: M_k is block-diagonal, one 2×2 rotation per sin/cos pair; max error below 1e-6 over all "
+     "positions and offsets (§1).", "1"),
+    ("The model may exploit this relative information.",
+     "holds with a caveat", "It can: a head with W_QᵀW_K = M_3 attends exactly 3 back (§3e). Nothing makes it: after "
+     f"random projections the offset explains only {min(fractions):.2f}–{max(fractions):.2f} of the positional "
+     "scores (§3d), so using it must be learned (Yan et al. 2019).", "3d, 3e"),
     ("An absolute code only makes positions differ; it has no order like 0, 1, 2; the linear relation supplies one.",
      "holds with a caveat", f"Codes are distinct (closest pair {full:.2f} apart for 50 positions). The dot product "
      "carries no order (§3a), but a bilinear form through M_k does (§3e).", "3a, 3e"),
@@ -333,8 +340,8 @@ claims = [
      "holds with a caveat", "True of the dot product (G = Gᵀ, §3a). The vectors do carry direction: "
      f"M_(−k) = M_kᵀ ≠ M_k: through M_3, 3 back outscores 3 ahead by at least {back_minus_ahead.min().item():.1f} (§3e).", "3a, 3e"),
 ]
-display(Markdown(tl.claims_table(claims)))  # checks every verdict is holds / holds with a caveat / does not hold
 assert len(set(sinusoidal_wavelengths(D).tolist())) == D // 2
+tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat / does not hold
 
 # %% [markdown]
 # ## 5 · Interview answer

@@ -34,6 +34,7 @@ __all__ = [
     "plot_saturation",
     "plot_cost",
     "plot_histories",
+    "plot_seed_dots",
     "BlitRenderer",
     "encode_png",
     "PngEncoder",
@@ -105,16 +106,22 @@ def plot_heatmap(
 def plot_heatmaps(
     matrices: Mapping[str, object], ncols: int | None = None, fig: Figure | None = None, **kwargs
 ) -> Figure:
-    """One heatmap per entry of ``{title: (T, S) matrix}``, side by side."""
+    """One heatmap per entry of ``{title: (T, S) matrix}``, side by side.
+
+    With a common scale (``vmin`` and ``vmax`` given) the panels share one colour bar."""
     n = len(matrices)
     ncols = ncols or n
     nrows = math.ceil(n / ncols)
     fig = fig or new_figure(3.3 * ncols, 3.0 * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    colorbar = kwargs.pop("colorbar", True)
+    shared = colorbar and kwargs.get("vmin") is not None and kwargs.get("vmax") is not None
     for ax, (title, m) in zip(axes, matrices.items()):
-        plot_heatmap(m, ax, title=title, **kwargs)
+        plot_heatmap(m, ax, title=title, colorbar=colorbar and not shared, **kwargs)
     for ax in axes[n:]:
         ax.set_visible(False)
+    if shared:
+        fig.colorbar(axes[0].images[0], ax=list(axes[:n]), shrink=0.8)
     return fig
 
 
@@ -173,6 +180,35 @@ def plot_histories(runs: Mapping[str, Sequence[object]], ax=None, metric: str = 
     if title:
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
+    return ax
+
+
+def plot_seed_dots(values: Mapping[str, Sequence[float]], ax=None, ylabel: str = "final accuracy",
+                   title: str | None = None, chance: float | None = None, colors: Mapping[str, str] | None = None):
+    """One column per label: a dot per seed, the mean as a bold bar with ±1 standard error.
+
+    ``values[label]`` holds one number per seed (e.g. the final accuracy of each seed); the reader
+    sees every seed, not only the mean.
+    """
+    ax = ax or new_figure(4.5, 3.2).add_subplot()
+    for i, (label, v) in enumerate(values.items()):
+        v = np.asarray(v, dtype=float)
+        color = (colors or {}).get(label, f"C{i % 10}")
+        jitter = np.linspace(-0.12, 0.12, len(v)) if len(v) > 1 else np.zeros(1)
+        ax.scatter(i + jitter, v, s=16, color=color, alpha=0.7, lw=0, zorder=3)
+        mean = v.mean()
+        se = v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else 0.0
+        ax.errorbar(i, mean, yerr=se, fmt="none", ecolor=color, elinewidth=1.5, capsize=6, zorder=4)
+        ax.plot([i - 0.25, i + 0.25], [mean, mean], color=color, lw=2.5, zorder=4)
+    if chance is not None:
+        ax.axhline(chance, color="grey", ls=":", lw=1)
+        ax.text(0.99, chance, " chance", color="grey", fontsize=8, va="bottom", ha="right",
+                transform=ax.get_yaxis_transform())
+    ax.set_xticks(range(len(values)), list(values), fontsize=8)
+    ax.set_xlim(-0.6, len(values) - 0.4)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=9)
     return ax
 
 

@@ -1,5 +1,6 @@
-"""Figures of the head layout (notebooks 01 and 05): per-head attention maps, head ablation,
-the cost of a layout against h, each head's score spectrum, the low-rank fit and the h sweep."""
+"""Figures of the head layout (notebooks 01 and 05): the explorers' per-head attention map and
+head ablation, the cost of a layout against h, each head's score spectrum, and the h sweep. The
+figures of the trained experiments (every seed) are in the lessons' ``figures.py``."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ __all__ = [
     "KeyedBlitRenderer",
     "head_cost_figure",
     "update_head_cost",
-    "plot_ablation",
-    "plot_low_rank_fit",
     "plot_head_sweep",
     "SV_FLOOR",
 ]
@@ -214,43 +213,6 @@ def update_head_cost(artists: Mapping[str, object], marker_xy: tuple[Sequence[fl
 
 
 # --- static figures ---------------------------------------------------------------------------------
-
-def plot_ablation(ablations: Mapping[str, Mapping], chance: float | None = None, fig=None):
-    """One panel per model: accuracy with each head removed (bars) against the intact model (line).
-
-    ``ablations[label]`` is the dict of :func:`transformer_lab.heads.ablate_heads` for a 1-layer model.
-    """
-    n = len(ablations)
-    fig = fig or new_figure(2.6 * n + 0.6, 2.8)
-    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
-    for ax, (label, ab) in zip(axes, ablations.items()):
-        acc = _as_array(ab["accuracy"])[0]
-        ax.bar(range(len(acc)), acc, color="C0")
-        ax.axhline(ab["baseline"]["accuracy"], color="k", lw=1.5, label="all heads")
-        if chance is not None:
-            ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
-        ax.set_xticks(range(len(acc)), [f"h{i}" for i in range(len(acc))], fontsize=7)
-        ax.set_ylim(0, 1.05)
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("head removed")
-    axes[0].set_ylabel("accuracy")
-    axes[0].legend(fontsize=7, loc="lower left")
-    return fig
-
-
-def plot_low_rank_fit(fits: Mapping[str, Mapping], n: int, ax=None):
-    """KL(target ‖ best fit) against d_k for each target (``fits[label]`` from
-    :func:`transformer_lab.heads.fit_attention_pattern`), with the bound d_k = n − 1 marked."""
-    ax = ax or new_figure(4.6, 3.2).add_subplot()
-    for i, (label, fit) in enumerate(fits.items()):
-        ax.plot(fit["d_k"], np.maximum(fit["kl"], 1e-6), "o-", color=f"C{i}", label=label)
-    ax.axvline(n - 1, color="grey", ls="--", lw=1, label=f"d_k = n − 1 = {n - 1}")
-    ax.set_yscale("log")
-    ax.set_xlabel("head width d_k")
-    ax.set_ylabel("KL(target ‖ fitted pattern), nats")
-    ax.legend(fontsize=7)
-    return ax
-
 
 def plot_head_sweep(hs: Sequence[int], metrics: Mapping[str, Sequence[float]], per_seed=None, d_model=None, ax=None):
     """Accuracy against the number of heads at fixed d_model (log2 x axis, d_k under each tick);

@@ -102,11 +102,17 @@ def update_scheme_explorer(artists, display, weights, causal: bool, title: str, 
 
 
 def plot_loss_by_length(lengths: Sequence[int], losses: Mapping[str, Sequence[float]], train_len: int,
-                        optimal: Sequence[float] | None = None, ax=None, title: str | None = None, legend: bool = True):
-    """Cross-entropy of sequences of each length, one line per scheme (the ALiBi paper's Figure 1, in miniature)."""
+                        optimal: Sequence[float] | None = None, ax=None, title: str | None = None, legend: bool = True,
+                        seeds: Mapping[str, Sequence[Sequence[float]]] | None = None):
+    """Cross-entropy of sequences of each length, one line per scheme (the ALiBi paper's Figure 1, in miniature).
+
+    ``seeds[name]`` (optional): one curve per seed, drawn thin under the bold ``losses[name]`` (their mean).
+    """
     ax = ax or new_figure(5.5, 3.6).add_subplot()
     for i, (name, ys) in enumerate(losses.items()):
-        ax.plot(lengths, ys, "o-", ms=3, color=f"C{i}", label=name)
+        for curve in (seeds or {}).get(name, ()):
+            ax.plot(lengths, _as_array(curve), "-", color=f"C{i}", lw=0.6, alpha=0.45)
+        ax.plot(lengths, ys, "o-", ms=3, lw=1.8, color=f"C{i}", label=name)
     if optimal is not None:
         ax.plot(lengths, optimal, "k--", lw=1, label="optimal (exact next-token law)")
     ax.axvline(train_len, color="grey", ls=":", lw=1)
@@ -121,16 +127,21 @@ def plot_loss_by_length(lengths: Sequence[int], losses: Mapping[str, Sequence[fl
 
 
 def plot_loss_by_position(curves: Mapping[str, Sequence[float]], train_len: int, optimal: Sequence[float] | None = None,
-                          ax=None, title: str | None = None, ylabel: str = "cross-entropy (nats)"):
+                          ax=None, title: str | None = None, ylabel: str = "cross-entropy (nats)",
+                          positions: Sequence[float] | None = None):
     """Cross-entropy (or its excess over the optimal) at each position of long sequences.
 
-    The dotted line marks the training length.
+    ``positions``: the x of each value (default 0, 1, 2, …), e.g. the centres of blocks of positions
+    when each value is a block's mean. The dotted line marks the training length.
     """
     ax = ax or new_figure(5.5, 3.6).add_subplot()
     for i, (name, ys) in enumerate(curves.items()):
-        ax.plot(np.arange(len(ys)), _as_array(ys), color=f"C{i}", lw=1.2, label=name)
+        ys = _as_array(ys)
+        x = np.arange(len(ys)) if positions is None else _as_array(positions)
+        ax.plot(x, ys, color=f"C{i}", lw=1.2, label=name)
     if optimal is not None:
-        ax.plot(np.arange(len(optimal)), _as_array(optimal), "k--", lw=1, label="optimal")
+        x = np.arange(len(optimal)) if positions is None else _as_array(positions)
+        ax.plot(x, _as_array(optimal), "k--", lw=1, label="optimal")
     ax.axvline(train_len - 0.5, color="grey", ls=":", lw=1)
     ax.set_xlabel("position in the sequence")
     ax.set_ylabel(ylabel)
@@ -140,16 +151,21 @@ def plot_loss_by_position(curves: Mapping[str, Sequence[float]], train_len: int,
     return ax
 
 
-def plot_bias_by_distance(curves: Mapping[str, Sequence[float]], train_len: int, ax=None, title: str | None = None):
+def plot_bias_by_distance(curves: Mapping[str, Sequence], train_len: int, ax=None, title: str | None = None):
     """A learned score bias against the distance ``i - j`` from a query to an earlier key.
 
-    The shaded region holds the distances a model trained on ``train_len`` tokens saw; whatever lies
-    right of it was never trained.
+    ``curves[label]`` is one curve, or a list of curves (one per seed: each drawn thin, their mean
+    bold). The shaded region holds the distances a model trained on ``train_len`` tokens saw;
+    whatever lies right of it was never trained.
     """
     ax = ax or new_figure(5.0, 3.2).add_subplot()
     for i, (name, ys) in enumerate(curves.items()):
-        ys = _as_array(ys)
-        ax.plot(np.arange(len(ys)), ys, color=f"C{i}", lw=1.2, label=name)
+        ys = np.stack([_as_array(y) for y in ys]) if _is_curve_list(ys) else _as_array(ys)[None]  # (seeds, R)
+        x = np.arange(ys.shape[1])
+        if len(ys) > 1:
+            for y in ys:
+                ax.plot(x, y, color=f"C{i}", lw=0.6, alpha=0.45)
+        ax.plot(x, ys.mean(0), color=f"C{i}", lw=1.6, label=name)
     ax.axvspan(0, train_len - 1, color="grey", alpha=0.15, label="distances seen in training")
     ax.set_xlabel("distance i - j from the query back to the key")
     ax.set_ylabel("score bias")
@@ -157,3 +173,8 @@ def plot_bias_by_distance(curves: Mapping[str, Sequence[float]], train_len: int,
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     return ax
+
+
+def _is_curve_list(ys) -> bool:
+    """A list or tuple of curves (each 1-D), as opposed to one curve."""
+    return isinstance(ys, (list, tuple)) and len(ys) > 0 and np.ndim(_as_array(ys[0])) == 1

@@ -10,7 +10,7 @@ import torch
 from .. import plots
 from ..masking import DTYPES, FILLS, FORMS, classify_row, fill_value, leaked_mass, plain_masked_softmax
 from ..masks import causal_mask, combine_masks, fully_masked_rows, padding_mask
-from ..tasks import make_generator
+from ..randomness import make_generator
 from .._checks import check_positive_int
 from .base import Explorer, _check_bool, _check_one_of
 

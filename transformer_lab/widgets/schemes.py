@@ -92,9 +92,10 @@ class PositionalSchemeExplorer(Explorer):
         }
         super().__init__(controls, fig, plots.animated_artists(self.artists))
         self.update()
-        # the title is the one text that moves: draw each (scheme, head) once now (~3 ms each), not on an update
+        # the title is the one text that moves: draw the heads of the shown scheme once now (~3 ms each), not on
+        # an update; another scheme's titles are drawn (and kept) the first time they are shown
         self.renderer.cache_texts(self.artists["title_scores"], [
-            self.title(name, h, self._slope(name, h)) for name in sorted(built) for h in range(n_heads)])
+            self.title(scheme, h, self._slope(scheme, h)) for h in range(n_heads)])
 
     def _scheme(self, name: str, base: int) -> PositionalScheme:
         if name == "rope" and isinstance(self.schemes["rope"], RotaryPositional):
@@ -133,7 +134,6 @@ class PositionalSchemeExplorer(Explorer):
         return dict(self._states[key])
 
     def _compute(self, scheme: str, head: int, causal: bool, base: int) -> dict:
-        s = self._scheme(scheme, base)
         pattern = self._patterns(scheme, base)[head]  # (T, T)
         keep = causal_mask(self.T) if causal else torch.ones(self.T, self.T, dtype=torch.bool)  # (T, T)
         weights = masked_softmax(pattern, keep)  # (T, T)

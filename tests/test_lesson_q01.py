@@ -1,0 +1,86 @@
+"""Notebook 01's trained experiment at a tiny size: result, claims, tables, figures, bad input.
+
+The claims themselves are replayed at full size by ``make claims`` (tools/claims.py); here a few
+steps on two seeds check that the machinery works and that the exact facts hold in any model.
+"""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+from conftest import assert_experiment_result
+import torch
+
+import transformer_lab as tl
+from transformer_lab import evidence, heads
+from transformer_lab.lessons import q01_multi_head as lesson
+
+
+@pytest.fixture(scope="module")
+def result():
+    return lesson.train_head_counts(base=0, n_seeds=2, steps=3)
+
+
+def test_registered():
+    assert evidence.EXPERIMENTS["01 · train_head_counts"] is lesson.train_head_counts
+    assert lesson.train_head_counts.notebook == "01"
+
+
+def test_result_has_seeds_claims_summary_and_figures(result):
+    assert result.heads == lesson.HEADS and result.eval_seed == tl.eval_seed(0)
+    assert all(r.seeds == (0, 1) and len(r.models) == 2 for r in result.runs.values())
+    tokens, _ = lesson.TASK.batch(1, tl.seed(7, base=0))
+    assert_experiment_result(result, (0, 1), tables=(result.reads_summary(), result.ablation_summary()),
+                             figures=((result.figure(), 2), (result.maps_figure(tokens[0]), 8 + 1),  # a panel per head, a colour bar
+                                      (result.ablation_figure(), 1)))
+
+
+def test_exact_facts_hold_in_any_model(result):
+    """Same parameters in every layout; one head's weights sum to 1, so found + one back <= 1; the
+    reads and drops are those of the models the result keeps."""
+    models = result.models(1)
+    assert set(models) == {"1 head", "8 heads"}
+    assert len({sum(p.numel() for p in m.parameters()) for m in models.values()}) == 1
+    assert all(s <= 1 + 1e-6 for s in result.both_relations(1))
+    tokens, targets = lesson.TASK.batch(lesson.TRAIN.eval_size, result.eval_seed)
+    again = lesson.read_heads(result.runs[8].models[1], tokens)
+    assert again["found"] == pytest.approx(result.reads[8][1]["found"])
+    assert len(again["found"]) == 8 and 0 <= again["JS"] <= math.log(2) + 1e-6
+    assert lesson.read_heads(result.runs[1].models[0], tokens)["JS"] is None
+    ab = heads.ablate_heads(result.runs[8].models[0], tokens, targets)
+    assert result.drops[8][0] == pytest.approx([ab["baseline"]["accuracy"] - a for a in ab["accuracy"][0].tolist()])
+
+
+def test_same_seed_gives_every_layout_the_same_initial_weights():
+    """The comparison is paired: seed s starts 1 head and 8 heads from the same weights."""
+    a, b = (tl.build_model(lesson.layout_config(h), 5) for h in (1, 8))
+    for (name, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+        assert torch.equal(p, q), name
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"n_seeds": 1}, ValueError),  # no spread from one seed
+    ({"n_seeds": 2.0}, TypeError),
+    ({"steps": 0}, ValueError),
+    ({"steps": 1.5}, TypeError),
+    ({"base": -1}, ValueError),
+    ({"base": "0"}, TypeError),
+    ({"heads": (8,)}, ValueError),  # nothing to compare one head with
+    ({"heads": (1, 3)}, ValueError),  # 3 does not divide d_model
+    ({"heads": 8}, TypeError),
+])
+def test_bad_input_is_refused_by_name(kwargs, error):
+    with pytest.raises(error, match=next(iter(kwargs))):
+        lesson.train_head_counts(**kwargs)
+
+
+def test_result_methods_refuse_bad_input(result):
+    with pytest.raises(ValueError, match="seed_index"):
+        result.models(2)
+    with pytest.raises(TypeError, match="tokens"):
+        result.maps_figure(torch.zeros(2, 6, dtype=torch.long))
+    with pytest.raises(ValueError, match="seed_index"):
+        result.maps_figure(torch.zeros(6, dtype=torch.long), seed_index=-1)
