@@ -7,8 +7,8 @@ One row is one bad input to one public name::
         TypeError, r"bool")
 
 - ``target``: the public name under test, as a user reaches it: ``"masked_softmax"`` (from
-  ``transformer_lab``), ``"MultiHeadAttention.forward"`` (a method), ``"qk.asymmetry"`` (a
-  submodule's function), ``"widgets.PaddingMaskExplorer"`` (a constructor).
+  ``transformer_lab``), ``"MultiHeadAttention.forward"`` (a method), ``"evidence.every_seed"`` (a
+  submodule's function), ``"lessons.q04_padding_mask.PaddingMaskExplorer"`` (a lesson's constructor).
 - ``arg``: the argument the message must name, spelled as the message spells it (``"mask"``,
   ``"ModelConfig.d_model"``, ``"masks[1]"``).
 - ``bad``: the bad value, in a few words (it becomes part of the test id).

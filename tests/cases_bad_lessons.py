@@ -7,6 +7,7 @@ import torch
 
 import transformer_lab as tl
 from badcase import Bad
+from transformer_lab.lessons import head_layouts
 from transformer_lab.lessons import (q01_multi_head as q01, q02_qk_weights as q02, q03_attention_scores as q03,
                                      q05_head_dim as q05, q06_embedding_scale as q06, q08_other_pe as q08)
 
@@ -16,14 +17,14 @@ CASES = [
     Bad('lessons.q01_multi_head.train_head_counts', 'n_seeds', 'one seed', lambda: q01.train_head_counts(n_seeds=1), ValueError, r'>= 2'),
     Bad('lessons.q01_multi_head.train_head_counts', 'heads', 'no one-head model',
         lambda: q01.train_head_counts(heads=(2, 8)), ValueError, r'hold 1'),
-    Bad('lessons.q01_multi_head.train_layouts', 'heads', 'does not divide d_model',
-        lambda: q01.train_layouts((1, 3)), ValueError, r'divide d_model'),
-    Bad('lessons.q01_multi_head.train_layouts', 'steps', 'zero', lambda: q01.train_layouts((1,), steps=0), ValueError, r'>= 1'),
-    Bad('lessons.q01_multi_head.layout_config', 'ModelConfig.d_model', 'h does not divide it',
-        lambda: q01.layout_config(3), ValueError, r'not divisible'),
+    Bad('lessons.head_layouts.train_layouts', 'heads', 'does not divide d_model',
+        lambda: head_layouts.train_layouts((1, 3)), ValueError, r'divide d_model'),
+    Bad('lessons.head_layouts.train_layouts', 'steps', 'zero', lambda: head_layouts.train_layouts((1,), steps=0), ValueError, r'>= 1'),
+    Bad('lessons.head_layouts.layout_config', 'ModelConfig.d_model', 'h does not divide it',
+        lambda: head_layouts.layout_config(3), ValueError, r'not divisible'),
     Bad('lessons.q01_multi_head.read_heads', 'tokens', 'not from the task',
-        lambda: q01.read_heads(tl.build_model(q01.layout_config(2)), torch.zeros(2, 3, dtype=torch.long)), ValueError, r'T=6'),
-    Bad('lessons.q01_multi_head.label', 'h', 'a string', lambda: q01.label("2"), TypeError, r'int'),
+        lambda: q01.read_heads(tl.build_model(head_layouts.layout_config(2)), torch.zeros(2, 3, dtype=torch.long)), ValueError, r'T=6'),
+    Bad('lessons.head_layouts.label', 'h', 'a string', lambda: head_layouts.label("2"), TypeError, r'int'),
     # notebook 02
     Bad('lessons.q02_qk_weights.train_cyclic', 'base', 'a float', lambda: q02.train_cyclic(base=0.5), TypeError, r'must be an int'),
     Bad('lessons.q02_qk_weights.train_cyclic', 'n_seeds', 'one seed', lambda: q02.train_cyclic(n_seeds=1), ValueError, r'>= 2'),
@@ -44,8 +45,8 @@ CASES = [
     Bad('lessons.q05_head_dim.fit_low_rank', 'n', 'one position', lambda: q05.fit_low_rank(n=1), ValueError, r'>= 4'),
     Bad('lessons.q05_head_dim.fit_low_rank', 'base', 'negative', lambda: q05.fit_low_rank(base=-2), ValueError, r'>= 0'),
     Bad('lessons.q05_head_dim.sweep_head_count', 'n_seeds', 'one seed', lambda: q05.sweep_head_count(n_seeds=1), ValueError, r'>= 2'),
-    Bad('lessons.q05_head_dim.layout_config', 'ModelConfig.d_model', 'h does not divide it',
-        lambda: q05.layout_config(5), ValueError, r'not divisible'),
+    Bad('lessons.head_layouts.layout_config', 'ModelConfig.d_model', 'h=5 does not divide it',
+        lambda: head_layouts.layout_config(5), ValueError, r'not divisible'),
     # notebook 06
     Bad('lessons.q06_embedding_scale.train_embedding_scale', 'n_seeds', 'one seed',
         lambda: q06.train_embedding_scale(n_seeds=1), ValueError, r'>= 2'),

@@ -1,6 +1,7 @@
 """Bad inputs to the positional schemes exported by ``transformer_lab``: the base class and NoPE, the
 learned table, the naive codes, RoPE, ALiBi, T5 and Shaw (the sinusoidal table and ``make_positional``
-are in ``cases_bad_core.py``).
+are in ``cases_bad_core.py``); and to the helper functions of ``transformer_lab.positional`` that
+notebooks 07 and 08 import by name (``positional.rope_frequencies``, ``positional.alibi_bias``, ...).
 
 Constructors: non-int or too small sizes, an odd RoPE width, a bad base, form or flag. Hooks
 (``add_to_input``, ``rotate_qk``, ``score_bias``): a non-tensor, an integer tensor, the wrong ndim or
@@ -14,6 +15,7 @@ import torch
 
 import transformer_lab as tl
 from badcase import Bad
+from transformer_lab import positional as pe
 
 
 def r(*shape):
@@ -49,6 +51,24 @@ CASES = [
         lambda: tl.LearnedPositional(8, 4.0), TypeError, r'must be an int'),
     Bad('LearnedPositional.add_to_input', 'x', 'learned x int',
         lambda: tl.LearnedPositional(8, 4).add_to_input(long(1, 3, 8)), TypeError, r'floating-point'),
+    # the sinusoidal helpers of transformer_lab.positional (the table itself is in cases_bad_core.py), and
+    # the table base class
+    Bad('positional.sinusoidal_frequencies', 'd_model', 'frequencies odd d_model',
+        lambda: pe.sinusoidal_frequencies(7), ValueError, r'must be even'),
+    Bad('positional.sinusoidal_frequencies', 'base', 'frequencies base str',
+        lambda: pe.sinusoidal_frequencies(8, "10000"), TypeError, r'must be a number > 1'),
+    Bad('positional.sinusoidal_wavelengths', 'base', 'wavelengths base 1',
+        lambda: pe.sinusoidal_wavelengths(8, 1.0), ValueError, r'must be > 1'),
+    Bad('positional.relative_shift_matrix', 'd_model', 'shift odd d_model',
+        lambda: pe.relative_shift_matrix(1, 9), ValueError, r'must be even'),
+    Bad('positional.relative_shift_matrix', 'k', 'shift k float',
+        lambda: pe.relative_shift_matrix(1.5, 8), TypeError, r'must be an int offset'),
+    Bad('positional.pe_dot_products', 'd_model', 'dots odd d_model',
+        lambda: pe.pe_dot_products(4, 3), ValueError, r'must be even'),
+    Bad('positional.pe_dot_products', 'max_len', 'dots max_len 0',
+        lambda: pe.pe_dot_products(0, 8), ValueError, r'must be >= 1'),
+    Bad('positional.TablePositional.add_to_input', 'x', 'table x list',
+        lambda: pe.TablePositional.add_to_input(tl.LearnedPositional(8, 4), [[0.0]]), TypeError, r'must be a torch\.Tensor'),
     # the naive codes
     Bad('NormalizedPositional', 'd_model', 'normalized d_model 1',
         lambda: tl.NormalizedPositional(1), ValueError, r'must be >= 2'),
@@ -60,6 +80,16 @@ CASES = [
         lambda: tl.IndexPositional(4).add_to_input([[[0.0] * 4]]), TypeError, r'must be a torch\.Tensor'),
     Bad('IndexPositional.add_to_input', 'x', 'index x 4-D',
         lambda: tl.IndexPositional(4).add_to_input(r(1, 2, 3, 4)), ValueError, r'must have 3 dims'),
+    Bad('IndexPositional.add_to_input', 'x', 'index x width',
+        lambda: tl.IndexPositional(4).add_to_input(r(1, 3, 5)), ValueError, r'must have width D = 4'),
+    Bad('NormalizedPositional.add_to_input', 'x', 'normalized x 2-D',
+        lambda: tl.NormalizedPositional(4).add_to_input(r(3, 4)), ValueError, r'must have 3 dims'),
+    Bad('positional.alternating_direction', 'd_model', 'alternating d_model 1',
+        lambda: pe.alternating_direction(1), ValueError, r'must be >= 2'),
+    Bad('positional.normalized_positions', 'T', 'normalized T 0',
+        lambda: pe.normalized_positions(0), ValueError, r'must be >= 1'),
+    Bad('positional.index_positions', 'T', 'index T float',
+        lambda: pe.index_positions(2.0), TypeError, r'must be an int'),
     # RoPE
     Bad('RotaryPositional', 'head_dim', 'rope odd head_dim',
         lambda: tl.RotaryPositional(5), ValueError, r'must be even \(RoPE rotates pairs'),
@@ -79,6 +109,34 @@ CASES = [
         lambda: tl.RotaryPositional(4).rotate_qk(r(1, 2, 3, 4), r(1, 2, 3, 6)), ValueError, r'with Dh = 4'),
     Bad('RotaryPositional.rotate_qk', 'q', 'rope q int',
         lambda: tl.RotaryPositional(4).rotate_qk(long(1, 2, 3, 4), r(1, 2, 3, 4)), TypeError, r'floating-point'),
+    Bad('RotaryPositional.rotate_qk', 'q', 'rope q width',
+        lambda: tl.RotaryPositional(4).rotate_qk(r(1, 2, 3, 6), r(1, 2, 3, 6)), ValueError, r'with Dh = 4'),
+    Bad('positional.rope_frequencies', 'head_dim', 'frequencies odd head_dim',
+        lambda: pe.rope_frequencies(7), ValueError, r'must be even'),
+    Bad('positional.rope_frequencies', 'head_dim', 'frequencies head_dim float',
+        lambda: pe.rope_frequencies(8.0), TypeError, r'must be an int'),
+    Bad('positional.rope_frequencies', 'base', 'frequencies base 1',
+        lambda: pe.rope_frequencies(8, 1.0), ValueError, r'must be > 1'),
+    Bad('positional.rope_frequencies', 'base', 'frequencies base str',
+        lambda: pe.rope_frequencies(8, "big"), TypeError, r'must be a number'),
+    Bad('positional.apply_rope', 'layout', 'apply layout',
+        lambda: pe.apply_rope(r(3, 4), layout="llama"), ValueError, r"must be one of \('interleaved', 'half'\)"),
+    Bad('positional.apply_rope', 'x', 'apply x int',
+        lambda: pe.apply_rope(long(3, 4)), TypeError, r'floating-point'),
+    Bad('positional.apply_rope', 'x', 'apply x 1-D',
+        lambda: pe.apply_rope(r(4)), ValueError, r'\(\.\.\., T, Dh\)'),
+    Bad('positional.apply_rope', 'positions', 'apply one position short',
+        lambda: pe.apply_rope(r(3, 4), torch.arange(4)), ValueError, r'one position per row.*T = 3'),
+    Bad('positional.rope_angles', 'positions', 'angles list',
+        lambda: pe.rope_angles([0, 1], 4), TypeError, r'must be a torch\.Tensor'),
+    Bad('positional.rotate_half', 'x', 'rotate odd width',
+        lambda: pe.rotate_half(r(3)), ValueError, r'even last dim'),
+    Bad('positional.rope_permutation', 'head_dim', 'permutation odd head_dim',
+        lambda: pe.rope_permutation(5), ValueError, r'must be even'),
+    Bad('positional.rope_relative_scores', 'q', 'relative q, k shapes differ',
+        lambda: pe.rope_relative_scores(r(4), r(6), torch.arange(3)), ValueError, r'the same shape'),
+    Bad('positional.rope_decay_bound', 'distances', 'decay distances list',
+        lambda: pe.rope_decay_bound([1, 2], 8), TypeError, r'must be a torch\.Tensor'),
     # ALiBi
     Bad('AlibiPositional', 'n_heads', 'alibi n_heads 0',
         lambda: tl.AlibiPositional(0), ValueError, r'must be >= 1'),
@@ -90,6 +148,16 @@ CASES = [
         lambda: tl.AlibiPositional(2).score_bias(3, -1), ValueError, r'must be >= 0'),
     Bad('AlibiPositional.rotate_qk', 'q', 'alibi q list',
         lambda: tl.AlibiPositional(2).rotate_qk([0.0], r(1, 2, 3, 4)), TypeError, r'must be a torch\.Tensor'),
+    Bad('positional.alibi_slopes', 'n_heads', 'slopes n_heads 0',
+        lambda: pe.alibi_slopes(0), ValueError, r'must be >= 1'),
+    Bad('positional.alibi_bias', 'form', 'bias form',
+        lambda: pe.alibi_bias(3, 3, pe.alibi_slopes(2), "encoder"), ValueError, r"must be one of \('bidirectional'"),
+    Bad('positional.alibi_bias', 'slopes', 'bias slopes list',
+        lambda: pe.alibi_bias(3, 3, [0.5]), TypeError, r'must be a torch\.Tensor'),
+    Bad('positional.alibi_bias', 'T', 'bias T 0',
+        lambda: pe.alibi_bias(0, 3, pe.alibi_slopes(2)), ValueError, r'must be >= 1'),
+    Bad('positional.relative_positions', 'S', 'relative S float',
+        lambda: pe.relative_positions(2, 3.0), TypeError, r'must be an int'),
     # T5
     Bad('T5RelativeBias', 'n_heads', 't5 n_heads float',
         lambda: tl.T5RelativeBias(2.0), TypeError, r'must be an int'),
@@ -103,6 +171,15 @@ CASES = [
         lambda: tl.T5RelativeBias(2).buckets(2.5, 3), TypeError, r'must be an int'),
     Bad('T5RelativeBias.score_bias', 'S', 't5 score_bias S -2',
         lambda: tl.T5RelativeBias(2).score_bias(3, -2), ValueError, r'must be >= 0'),
+    Bad('T5RelativeBias', 'n_heads', 't5 n_heads 0',
+        lambda: tl.T5RelativeBias(0), ValueError, r'must be >= 1'),
+    Bad('positional.t5_relative_bucket', 'relative_position', 'bucket float offsets',
+        lambda: pe.t5_relative_bucket(torch.tensor([1.0])), TypeError, r'must hold integers'),
+    Bad('positional.t5_relative_bucket', 'num_buckets', 'bucket odd num_buckets',
+        lambda: pe.t5_relative_bucket(torch.tensor([1]), num_buckets=7), ValueError, r'must be even and >= 4'),
+    Bad('positional.t5_relative_bucket', 'max_distance', 'bucket max_distance inside the exact range',
+        lambda: pe.t5_relative_bucket(torch.tensor([1]), num_buckets=32, max_distance=8), ValueError,
+        r"> num_buckets' exact range 8"),
     # Shaw et al.
     Bad('ShawRelativePositional', 'n_heads', 'shaw n_heads 0',
         lambda: tl.ShawRelativePositional(0), ValueError, r'must be >= 1'),
@@ -114,4 +191,10 @@ CASES = [
         lambda: tl.ShawRelativePositional(2).score_bias('4', 4), TypeError, r'must be an int'),
     Bad('ShawRelativePositional.add_to_input', 'x', 'shaw x int',
         lambda: tl.ShawRelativePositional(2).add_to_input(long(1, 3, 8)), TypeError, r'floating-point'),
+    Bad('positional.clipped_relative_positions', 'max_distance', 'clipped max_distance -1',
+        lambda: pe.clipped_relative_positions(3, 3, -1), ValueError, r'must be >= 0'),
+    Bad('positional.shaw_relative_scores', 'rel_k', 'shaw rel_k rows',
+        lambda: pe.shaw_relative_scores(r(3, 4), r(3, 4), r(4, 4), 2), ValueError, r'\(2k\+1, Dh\) = \(5, 4\)'),
+    Bad('positional.shaw_relative_scores', 'k', 'shaw q, k widths differ',
+        lambda: pe.shaw_relative_scores(r(3, 4), r(3, 5), r(5, 4), 2), ValueError, r'must have shapes'),
 ]

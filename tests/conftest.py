@@ -98,7 +98,7 @@ def update_and_full_draw_medians(explorer, steps, full_draws: int = 3) -> tuple[
 
     import numpy as np
 
-    from transformer_lab import plots
+    from transformer_lab.viz import encode_png
 
     updates, fulls = [], []
     canvas = explorer.fig.canvas
@@ -111,7 +111,7 @@ def update_and_full_draw_medians(explorer, steps, full_draws: int = 3) -> tuple[
         if i % every == 0:
             t0 = time.perf_counter()
             canvas.draw()  # every static artist again: what an update would cost without blitting
-            plots.encode_png(np.asarray(canvas.buffer_rgba()))
+            encode_png(np.asarray(canvas.buffer_rgba()))
             fulls.append(time.perf_counter() - t0)
     explorer.renderer.render()  # the canvas shows the blitted frame again
     return statistics.median(updates), statistics.median(fulls)

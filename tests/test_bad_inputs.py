@@ -31,8 +31,10 @@ for _name in TABLES:
     EXEMPT.update(getattr(_table, "EXEMPT", {}))
 
 # the public surface: top-level names, and the submodules notebooks import by name
-SUBMODULES = ("qk", "masking", "heads", "embedding", "sinusoidal", "pe_analysis", "saturation", "measure", "widgets",
-              "randomness", "evidence")
+SUBMODULES = ("measure", "randomness", "evidence", "viz", "positional")
+# submodules whose names the package also re-exports at the top level: a name reached both ways
+# (``tl.RotaryPositional`` is ``positional.RotaryPositional``) counts once, at the top level
+REEXPORTED_AT_TOP = ("positional",)
 
 
 def public_names() -> set[str]:
@@ -45,11 +47,24 @@ def public_names() -> set[str]:
     names = {k for k, v in vars(tl).items() if not k.startswith("_") and own(v)}
     from transformer_lab import lessons
 
-    for mod_name in (*SUBMODULES, *(f"lessons.{name}" for name in lessons.LESSONS)):
+    for mod_name in (*SUBMODULES, "lessons.head_layouts", "lessons.score_matrices",
+                     *(f"lessons.{name}" for name in lessons.LESSONS)):
         mod = importlib.import_module(f"transformer_lab.{mod_name}")
         exported = getattr(mod, "__all__", [k for k in vars(mod) if not k.startswith("_")])
-        names |= {f"{mod_name}.{k}" for k in exported if own(getattr(mod, k))}
+        # a name re-exported from another walked module (q05 reuses head_layouts.layout_config) counts once,
+        # where it is defined; figures are drawn by test_figures.py instead (a figure has no input to refuse
+        # that its lesson's analysis has not refused already)
+        names |= {f"{mod_name}.{k}" for k in exported
+                  if own(getattr(mod, k)) and getattr(mod, k).__module__.startswith(mod.__name__)
+                  and not is_figure_code(getattr(mod, k))
+                  and not (mod_name in REEXPORTED_AT_TOP and getattr(tl, k, None) is getattr(mod, k))}
     return names
+
+
+def is_figure_code(value) -> bool:
+    """Drawing code: a lesson's ``figures`` module, and the shared figure, PNG and blit machinery of ``viz``."""
+    module = value.__module__
+    return module.endswith(".figures") or module in ("transformer_lab.viz.png", "transformer_lab.viz.blit")
 
 
 def owner(target: str, names: set[str]) -> str | None:

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import transformer_lab as tl
-from transformer_lab import embedding as emb
+from transformer_lab.lessons.q06_embedding_scale import analysis as emb
 
 
 @pytest.mark.parametrize("V,D", [(16, 32), (1000, 64), (32000, 512)])
@@ -130,32 +130,3 @@ def test_reverse_task_worked_example_and_sizes():
         tl.ReverseTask(length=1)
     with pytest.raises(ValueError, match=r"n_symbols must be >= 2, got 1"):
         tl.ReverseTask(n_symbols=1)
-
-
-BAD = [
-    ("init", lambda: emb.init_variance("kaiming", 10, 8), ValueError, r"init must be one of .*'kaiming'"),
-    ("vocab_size", lambda: emb.init_variance("normal", 0, 8), ValueError, r"vocab_size must be >= 1, got 0"),
-    ("d_model type", lambda: emb.init_variance("normal", 10, 8.0), TypeError, r"d_model must be an int"),
-    ("scale type", lambda: emb.embedding_variance("normal", 10, 8, 1), TypeError, r"scale must be a bool.*got int 1"),
-    ("odd d_model", lambda: emb.positional_norm(7), ValueError, r"d_model must be even .*got 7"),
-    ("ratio odd d_model", lambda: emb.predicted_norm_ratio("normal", 10, 7, False), ValueError, r"d_model must be even"),
-    ("matrix init", lambda: emb.embedding_matrix("zeros", 10, 8), ValueError, r"init must be one of"),
-    ("n_tokens", lambda: emb.sample_token_embeddings("normal", 10, 8, n_tokens=0), ValueError, r"n_tokens must be >= 1"),
-    ("weight 1-D", lambda: emb.embedding_stats(torch.zeros(8)), ValueError, r"weight must have 2 dims, got shape \(8,\)"),
-    ("weight int", lambda: emb.embedding_stats(torch.zeros(3, 8, dtype=torch.long)), TypeError, r"weight must be a floating"),
-    ("weight list", lambda: emb.embedding_stats([[0.0, 1.0]]), TypeError, r"weight must be a torch.Tensor, got list"),
-    ("stats scale", lambda: emb.embedding_stats(torch.zeros(3, 8), scale="yes"), TypeError, r"scale must be a bool"),
-    ("tie_weights", lambda: emb.initial_logit_stats("normal", 10, 8, tie_weights=1), TypeError, r"tie_weights must be a bool"),
-    ("seq_len", lambda: emb.initial_logit_stats("normal", 10, 8, True, seq_len=0), ValueError, r"seq_len must be >= 1"),
-    ("first step cfg", lambda: emb.first_step_change({"d_model": 8}, tl.ReverseTask()), TypeError,
-     r"cfg must be a ModelConfig, got dict"),
-    ("first step task", lambda: emb.first_step_change(tl.ModelConfig(), "reverse"), TypeError, r"task must be a Task"),
-    ("first step lr", lambda: emb.first_step_change(tl.ModelConfig(), tl.ReverseTask(), lr=0), ValueError,
-     r"lr must be a number > 0, got 0"),
-]
-
-
-@pytest.mark.parametrize("call,exc,pattern", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_inputs_name_the_argument(call, exc, pattern):
-    with pytest.raises(exc, match=pattern):
-        call()

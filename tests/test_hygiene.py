@@ -36,7 +36,7 @@ assert refused(lambda: os.mkdir(Path.home() / "hygiene-probe"))
 assert refused(lambda: socket.socket().connect(("127.0.0.1", 9)))  # even the loopback
 assert refused(lambda: socket.getaddrinfo("pypi.org", 443))
 try:
-    os.remove(ROOT / "README.md")
+    os.remove({victim!r})  # a file in the repository (made by the test, untracked): protected like a tracked one
 except PermissionError:
     pass  # swallowed, as a library cache might: still logged
 '''
@@ -65,11 +65,24 @@ print("allowed work ran")
 
 
 @pytest.fixture(scope="module")
-def guarded_run(tmp_path_factory):
+def victim():
+    """A file the probe tries to remove: new, untracked, inside the repository (not in artifacts/ or
+    build/), so the guard must protect it as it would a tracked file. If the guard is broken, only this
+    file is lost; it is removed afterwards either way."""
+    path = hygiene.ROOT / f"hygiene-victim-{os.getpid()}.txt"  # one per pytest-xdist worker
+    path.write_text("the hygiene guard must keep a notebook from removing this file\n")
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def guarded_run(tmp_path_factory, victim):
     """Run the probe notebook in a kernel under the guard; return (executed notebook, refusal log)."""
     env, log = hygiene.kernel_environment(tmp_path_factory.mktemp("hygiene"))
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(PROBE.format(root=str(hygiene.ROOT))),
+    nb.cells = [nbformat.v4.new_code_cell(PROBE.format(root=str(hygiene.ROOT), victim=str(victim))),
                 nbformat.v4.new_code_cell(ALLOWED_WORK)]
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -82,14 +95,14 @@ def guarded_run(tmp_path_factory):
     return nb, log
 
 
-def test_the_guard_refuses_writes_and_connections_and_logs_them(guarded_run):
+def test_the_guard_refuses_writes_and_connections_and_logs_them(guarded_run, victim):
     _, log = guarded_run
     refused = log.read_text().splitlines()
     kinds = [line.split(" ", 1)[0] for line in refused]
     assert kinds == ["write", "write", "os.mkdir", "socket.connect", "socket.getaddrinfo", "os.remove"], refused
     assert not (hygiene.ROOT / "notebooks" / "hygiene-probe.txt").exists()
     assert not (hygiene.ROOT / "hygiene-probe.txt").exists()
-    assert (hygiene.ROOT / "README.md").exists()
+    assert victim.exists() and refused[-1] == f"os.remove {victim.resolve()}"
 
 
 def test_ordinary_notebook_work_runs_under_the_guard(guarded_run):

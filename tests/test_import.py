@@ -19,11 +19,11 @@ import torch
 import transformer_lab
 
 SRC = str(Path(transformer_lab.__file__).resolve().parents[1])  # the copy under test
-# every module of the core: the package minus plots and widgets (which need matplotlib/ipywidgets)
+# every module of the core: the package minus the lessons and viz (which need matplotlib/ipywidgets)
 CORE_MODULES = sorted(
     m.name
     for m in pkgutil.walk_packages(transformer_lab.__path__, "transformer_lab.")
-    if m.name.split(".")[1] not in ("plots", "widgets")
+    if m.name.split(".")[1] not in ("lessons", "viz")
 )
 
 
@@ -48,8 +48,8 @@ new = set(sys.modules) - already
 result = {
     "torch_s": t1 - t0,
     "package_s": t2 - t1,
-    "heavy": sorted(m for m in ("matplotlib", "ipywidgets", "ipympl", "IPython", "transformer_lab.plots",
-                                "transformer_lab.widgets") if m in sys.modules),
+    "heavy": sorted(m for m in ("matplotlib", "ipywidgets", "ipympl", "IPython", "transformer_lab.viz",
+                                "transformer_lab.lessons") if m in sys.modules),
     "new_top_level": sorted({m.split(".")[0] for m in new} - {"transformer_lab"}),
     "filters_unchanged": warnings.filters == filters,
     "rng_unchanged": bool(torch.equal(torch.random.get_rng_state(), rng)),
@@ -127,3 +127,65 @@ def test_docstrings_have_examples_where_promised():
     examples = sum(len(t.examples) for t in finder.find(masks))
     assert examples >= 3
     assert torch.equal(transformer_lab.causal_mask(3), torch.ones(3, 3).tril().bool())
+
+
+# --- the layout: the core imports no lesson, no lesson imports another ------------------------------
+
+PACKAGE = Path(transformer_lab.__file__).resolve().parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports (relative imports resolved), at any depth of the file."""
+    import ast
+
+    package = ".".join(("transformer_lab", *path.relative_to(PACKAGE).with_suffix("").parts))
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            found.add(module)
+            found |= {f"{module}.{a.name}" for a in node.names}
+    return found
+
+
+def lesson_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["transformer_lab", "lessons"] and parts[2].startswith("q") else None
+
+
+def test_the_core_imports_no_lesson_and_no_figure_code():
+    for path in PACKAGE.rglob("*.py"):
+        top = path.relative_to(PACKAGE).parts[0]
+        if top in ("lessons", "viz"):
+            continue
+        bad = {m for m in imported_modules(path) if m.startswith(("transformer_lab.lessons", "transformer_lab.viz",
+                                                                   "matplotlib", "ipywidgets"))}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_no_lesson_imports_another_lesson():
+    for path in (PACKAGE / "lessons").rglob("*.py"):
+        own = lesson_of(".".join(("transformer_lab", *path.relative_to(PACKAGE).with_suffix("").parts)))
+        others = {lesson_of(m) for m in imported_modules(path)} - {None, own}
+        assert not others, f"{path.relative_to(PACKAGE)} imports the lessons {sorted(others)}"
+
+
+def test_a_lessons_computations_do_not_import_figure_code():
+    """Compute → figures → explorer: analysis and experiment modules import no matplotlib at module level
+    (an experiment result's ``.figure()`` imports its figures lazily)."""
+    import ast
+
+    for path in (PACKAGE / "lessons").rglob("*.py"):
+        if path.stem in ("figures", "explorer", "__init__"):
+            continue
+        tree = ast.parse(path.read_text())
+        top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        names = {a.name for n in top for a in n.names} | {n.module or "" for n in top if isinstance(n, ast.ImportFrom)}
+        bad = {m for m in names if m.split(".")[0] in ("matplotlib", "ipywidgets", "figures", "explorer")
+               or m.startswith(("transformer_lab.viz", "..viz"))}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)} at module level"

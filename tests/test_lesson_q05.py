@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import pytest
 from conftest import assert_experiment_result
 
-from transformer_lab import evidence, heads
+from transformer_lab import evidence
+from transformer_lab.lessons.q05_head_dim import analysis as heads05
 from transformer_lab.lessons import q05_head_dim as lesson
 
 
@@ -43,9 +44,9 @@ def test_fit_exact_facts_hold_at_any_length(fit):
     """Whatever Adam found: rank <= d_k, and d_k = 1 never beats the exact floor on a permutation."""
     assert fit.d_ks == [1, 2, 3, 4, 5] and set(fit.kl) == {"generic pattern", "one key per query"}
     assert all(r <= d for ranks in fit.rank.values() for row in ranks for r, d in zip(row, fit.d_ks))
-    assert all(k >= heads.one_key_kl_bound(5) - 1e-9 for k in fit.at("one key per query", 1))
+    assert all(k >= heads05.one_key_kl_bound(5) - 1e-9 for k in fit.at("one key per query", 1))
     seed = fit.seeds[1]  # each seed is the single fit of fit_attention_pattern with that seed
-    alone = heads.fit_attention_pattern(heads.random_attention_pattern(5, seed=seed), fit.d_ks, steps=20, seed=seed)
+    alone = heads05.fit_attention_pattern(heads05.random_attention_pattern(5, seed=seed), fit.d_ks, steps=20, seed=seed)
     assert alone["kl"] == pytest.approx(fit.kl["generic pattern"][1], rel=1e-9, abs=1e-12)
 
 
@@ -55,6 +56,24 @@ def test_sweep_runs_every_layout_on_the_same_seeds(sweep):
     assert all(0 <= c <= 1 for h in sweep.heads for c in sweep.curve(h))
     assert sweep.curve(1) == pytest.approx([sum(h.eval_accuracy) / len(h.eval_accuracy)
                                             for h in sweep.runs[1].histories])
+
+
+def test_the_figures_drawn_by_name(fit, sweep):
+    """The figure functions themselves (tests/test_figures.py checks each is called by name in a test)."""
+    import math
+
+    import matplotlib.pyplot as plt
+
+    fig = lesson.plot_low_rank_fits(fit)
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == list(fit.kl)
+    assert len(ax.get_lines()) == len(fit.kl) * (2 + 1) + 2  # per target: each seed, the mean; then two guides
+    assert all(math.isfinite(y) and y > 0 for line in ax.get_lines()[:-2] for y in line.get_ydata())  # log axis
+    fig2 = lesson.plot_head_sweep_seeds(sweep)
+    assert len(fig2.axes) == 2 and fig2.axes[1].get_title() == "learning curves (thin: seeds)"
+    assert len(fig2.axes[1].get_lines()) == len(sweep.heads) * (2 + 1)
+    plt.close(fig)
+    plt.close(fig2)
 
 
 @pytest.mark.parametrize("fn", [lesson.fit_low_rank, lesson.sweep_head_count])
@@ -71,7 +90,7 @@ def test_bad_input_is_refused_by_name(fn, kwargs, error):
         fn(**kwargs)
 
 
-@pytest.mark.parametrize("n, error", [(3, ValueError), (8.0, TypeError)])
+@pytest.mark.parametrize("n, error", [(8.0, TypeError)])  # n=1: in tests/cases_bad_lessons.py
 def test_fit_refuses_a_bad_length(n, error):
     with pytest.raises(error, match=r"\bn\b"):
         lesson.fit_low_rank(n=n)

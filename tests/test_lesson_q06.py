@@ -14,7 +14,7 @@ import pytest
 from conftest import assert_experiment_result
 
 from transformer_lab import evidence
-from transformer_lab.embedding import EMBED_INITS
+from transformer_lab.lessons.q06_embedding_scale.analysis import EMBED_INITS
 from transformer_lab.lessons import q06_embedding_scale as lesson
 
 
@@ -51,6 +51,19 @@ def test_the_untrained_tied_scaled_model_pays_more_than_knowing_nothing(result):
         assert loss > math.log(16)
 
 
+def test_the_figure_drawn_by_name(result):
+    """The figure function itself (tests/test_figures.py checks each is called by name in a test)."""
+    import matplotlib.pyplot as plt
+
+    fig = lesson.plot_embedding_training(result)
+    untied, tied, dots = fig.axes
+    assert (untied.get_title(), tied.get_title()) == ("untied output layer", "tied: the output layer is E")
+    n_tied = sum("tied" in label for label in result.runs)
+    assert len(tied.get_lines()) == n_tied * (2 + 1) and len(untied.get_lines()) == (len(result.runs) - n_tied) * 3
+    assert [t.get_text() for t in dots.get_xticklabels()] == [lesson.short_label(s, "\n") for s in result.runs]
+    plt.close(fig)
+
+
 def test_settings_and_their_models():
     labels = [s.label for s in lesson.SETTINGS]
     assert len(set(labels)) == len(labels)
@@ -79,7 +92,6 @@ def test_bad_arguments_are_refused_before_training(kwargs, error):
     (lambda: lesson.toy_config("kaiming", True), ValueError, r"init must be one of"),
     (lambda: lesson.toy_config("normal", 1), TypeError, r"scale must be a bool, got int 1"),
     (lambda: lesson.toy_config("normal", True, tied="yes"), TypeError, r"tied must be a bool"),
-    (lambda: lesson.toy_config("normal", True, norm="none"), ValueError, r"norm must be 'pre' or 'post'"),
     (lambda: lesson.toy_config("normal", True, d_model=64.0), TypeError, r"d_model must be an int"),
     (lambda: lesson.Setting("xavier", False, norm="mid"), ValueError, r"Setting.norm must be 'pre' or 'post'"),
 ])

@@ -55,6 +55,35 @@ def test_loss_of_the_optimum_and_tiers_cover_the_schemes(result):
         assert min(result.excess(s, lesson.LENGTHS[-1])) > -0.05
 
 
+def test_the_figures_drawn_by_name(result):
+    """The figure functions themselves, on the trained result (tests/test_figures.py checks each is
+    called by name in a test)."""
+    import math
+
+    import matplotlib.pyplot as plt
+
+    fig = lesson.plot_extrapolation(result)
+    assert len(fig.axes) == 3 and fig.axes[0].get_title() == "cross-entropy against length, 2 seeds"
+    mean_ce = {s: result.mean_ce(s) for s in lesson.SCHEMES}
+    ax = lesson.plot_loss_by_length(result.lengths, mean_ce, result.train_len, result.optimal, seeds=result.ce)
+    n = len(lesson.SCHEMES)
+    assert len(ax.get_lines()) == n * (2 + 1) + 2  # per scheme: each seed, the mean; then the optimum, the training length
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [*lesson.SCHEMES, "optimal (exact next-token law)"]
+    assert list(ax.get_lines()[2].get_ydata()) == mean_ce[lesson.SCHEMES[0]]
+    last = result.lengths[-1]
+    excess = {s: [sum(col) / len(col) for col in zip(*result.excess_by_position[s])] for s in lesson.SCHEMES}
+    ax2 = lesson.plot_loss_by_position(excess, result.train_len, ylabel="cross-entropy − optimal (nats)")
+    assert len(ax2.get_lines()) == n + 1 and len(ax2.get_lines()[0].get_xdata()) == last  # + the training length
+    with torch.no_grad():
+        bias = {f"{name}, head 0": [m.positional.score_bias(16, 16)[0, 15, 15 - torch.arange(16)] for m in result.runs[name].models]
+                for name in ("t5", "shaw")}
+    ax3 = lesson.plot_bias_by_distance(bias, result.train_len, title="learned score bias")
+    assert len(ax3.get_lines()) == 2 * (2 + 1) and ax3.get_title() == "learned score bias"  # per scheme: seeds, mean
+    assert all(math.isfinite(y) for line in ax3.get_lines() for y in line.get_ydata())
+    for f in (fig, ax.figure, ax2.figure, ax3.figure):
+        plt.close(f)
+
+
 def test_check_refuses_a_changed_untrained_row(result):
     from dataclasses import replace
 
@@ -64,9 +93,7 @@ def test_check_refuses_a_changed_untrained_row(result):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(n_seeds=1), ValueError, r"n_seeds must be >= 2"),
-    (dict(steps=0), ValueError, r"steps must be >= 1"),
-    (dict(base=-1), ValueError, r"base must be >= 0"),
+    (dict(steps=0), ValueError, r"steps must be >= 1"),  # n_seeds=1, base=-1: in tests/cases_bad_lessons.py
     (dict(eval_size=0), ValueError, r"eval_size must be >= 1"),
 ])
 def test_bad_input_is_refused_before_training(kwargs, error, match):

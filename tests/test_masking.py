@@ -1,12 +1,11 @@
-"""transformer_lab.masking: fills, leaks, rows with no key, padding invariance, masked loss and pooling.
+"""Notebook 04's analysis (``lessons.q04_padding_mask``): fills, leaks, rows with no key, padding
+invariance, masked loss and pooling.
 
 Checked against closed forms (the leak of an additive fill is a logistic function of the gap),
 PyTorch's own kernels (SDPA, nn.MultiheadAttention), and the unpadded computation.
 """
 
 from __future__ import annotations
-
-import math
 
 import pytest
 import torch
@@ -16,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import transformer_lab as tl
-from transformer_lab import masking
+from transformer_lab.lessons import q04_padding_mask as masking
 
 seeds = st.integers(0, 2**31 - 1)
 lengths_lists = st.lists(st.integers(1, 6), min_size=1, max_size=4)
@@ -250,101 +249,10 @@ def test_masked_mean_of_an_empty_sequence_is_zero_and_works_on_2d_input():
     assert masking.masked_mean(torch.tensor([[1.0, 3.0, 100.0]]), torch.tensor([[True, True, False]])).item() == 2.0
 
 
-# --- every bad input: the message names the argument -------------------------------------------------
+def test_the_lesson_reexports_its_analysis():
+    """Notebook 04 imports the lesson package; every analysis name is reached there, as the same object."""
+    from transformer_lab.lessons import q04_padding_mask as lesson
 
-B3 = dict(dtype=torch.bool)
-ok_scores, ok_keep = torch.zeros(2, 3), torch.ones(2, 3, **B3)
-BAD = [
-    ("fill name", lambda: masking.fill_value("-1e5"), ValueError, r"fill must be one of .*'-1e5'"),
-    ("fill positive", lambda: masking.fill_value(5.0), ValueError, r"fill must be negative .*got 5.0"),
-    ("fill NaN", lambda: masking.fill_value(float("nan")), ValueError, r"fill must be negative"),
-    ("fill bool", lambda: masking.fill_value(True), TypeError, r"fill must be a name .*bool"),
-    ("fill list", lambda: masking.fill_value([-1.0]), TypeError, r"fill must be a name .*list"),
-    ("fill dtype int", lambda: masking.fill_value("-inf", torch.int64), TypeError, r"dtype must be a floating-point"),
-    ("fill dtype str", lambda: masking.fill_value("-inf", "float16"), TypeError, r"dtype must be a floating-point .*'float16'"),
-    ("apply scores int", lambda: masking.apply_fill(torch.zeros(2, 3, dtype=torch.long), ok_keep, "-inf"),
-     TypeError, r"scores must be a floating-point"),
-    ("apply keep float", lambda: masking.apply_fill(ok_scores, torch.ones(2, 3), "-inf"), TypeError, r"keep must be a bool"),
-    ("apply keep shape", lambda: masking.apply_fill(ok_scores, torch.ones(4, **B3), "-inf"), ValueError,
-     r"keep of shape \(4,\) does not broadcast to the scores' shape \(2, 3\)"),
-    ("apply form", lambda: masking.apply_fill(ok_scores, ok_keep, "-inf", "multiply"), ValueError,
-     r"form must be one of \('add', 'set'\), got 'multiply'"),
-    ("apply fill", lambda: masking.apply_fill(ok_scores, ok_keep, 0.0), ValueError, r"fill must be negative"),
-    ("plain softmax keep list", lambda: masking.plain_masked_softmax(ok_scores, [[True] * 3] * 2, "-inf"),
-     TypeError, r"keep must be a torch.Tensor"),
-    ("leaked weights int", lambda: masking.leaked_mass(torch.ones(2, 3, dtype=torch.long), ok_keep), TypeError, r"weights"),
-    ("leaked weights 1-D", lambda: masking.leaked_mass(torch.ones(3), torch.ones(3, **B3)), ValueError,
-     r"weights must have shape \(\.\.\., T, S\)"),
-    ("leaked keep shape", lambda: masking.leaked_mass(ok_scores, torch.ones(2, 4, **B3)), ValueError,
-     r"keep of shape \(2, 4\) does not broadcast to the weights' shape \(2, 3\)"),
-    ("leaked keep int", lambda: masking.leaked_mass(ok_scores, torch.ones(2, 3, dtype=torch.int8)), TypeError, r"keep must be a bool"),
-    ("classify 2-D", lambda: masking.classify_row(torch.ones(2, 3)), ValueError, r"weights must have 1 dims"),
-    ("classify unmasked shape", lambda: masking.classify_row(torch.ones(3), torch.ones(4)), ValueError,
-     r"unmasked must have the weights' shape \(3,\)"),
-    ("classify atol", lambda: masking.classify_row(torch.ones(3), atol=0), ValueError, r"atol must be a positive number"),
-    ("behaviour n_keys", lambda: masking.fully_masked_behaviour(n_keys=1), ValueError, r"n_keys must be >= 2"),
-    ("behaviour fills str", lambda: masking.fully_masked_behaviour(fills="-inf"), TypeError, r"fills must be a non-empty sequence"),
-    ("behaviour fills bad", lambda: masking.fully_masked_behaviour(fills=("-2",)), ValueError, r"fill must be one of"),
-    ("plain dtype", lambda: masking.fully_masked_plain(torch.float64), TypeError, r"dtype must be one of"),
-    ("plain shift", lambda: masking.fully_masked_plain(shift=float("inf")), ValueError, r"shift must be a finite number"),
-    ("plain fills", lambda: masking.fully_masked_plain(fills=[]), TypeError, r"fills must be a non-empty"),
-    ("sweep sigmas str", lambda: masking.leak_sweep("1"), TypeError, r"sigmas must be a non-empty sequence"),
-    ("sweep sigmas negative", lambda: masking.leak_sweep([1, -2]), ValueError, r"sigmas must be positive numbers, got \[1, -2\]"),
-    ("sweep form", lambda: masking.leak_sweep([1], form="mul"), ValueError, r"form must be one of"),
-    ("sweep n_pad", lambda: masking.leak_sweep([1], n_keys=4, n_pad=4), ValueError, r"n_pad must be < n_keys=4"),
-    ("sweep n_keys", lambda: masking.leak_sweep([1], n_keys=1), ValueError, r"n_keys must be >= 2"),
-    ("sweep dtype", lambda: masking.leak_sweep([1], dtype=torch.float64), TypeError, r"dtype must be one of"),
-    ("sweep reduce", lambda: masking.leak_sweep([1], reduce="sum"), ValueError, r"reduce must be 'max' or 'mean', got 'sum'"),
-    ("sweep fills", lambda: masking.leak_sweep([1], fills=None), TypeError, r"fills must be a non-empty"),
-    ("pad seqs tensor", lambda: masking.pad_sequences(torch.zeros(2, 3)), TypeError, r"seqs must be a non-empty list"),
-    ("pad seqs empty", lambda: masking.pad_sequences([]), TypeError, r"seqs must be a non-empty list"),
-    ("pad seqs list item", lambda: masking.pad_sequences([[1, 2]]), TypeError, r"seqs\[0\] must be a torch.Tensor"),
-    ("pad seqs trailing", lambda: masking.pad_sequences([torch.zeros(2, 3), torch.zeros(2, 4)]), ValueError,
-     r"seqs\[1\] has shape \(2, 4\)"),
-    ("pad seqs dtype", lambda: masking.pad_sequences([torch.zeros(2), torch.zeros(2, dtype=torch.long)]), ValueError,
-     r"seqs\[1\] .*dtype torch.int64"),
-    ("pad max_len short", lambda: masking.pad_sequences([torch.zeros(3)], 2), ValueError, r"lengths must be <= max_len=2"),
-    ("pad side", lambda: masking.pad_sequences([torch.zeros(3)], side="up"), ValueError, r"side must be 'right' or 'left'"),
-    ("deviation keep 1-D", lambda: masking.real_token_deviation(torch.zeros(2, 3), torch.ones(3, **B3), []), ValueError, r"keep"),
-    ("deviation outputs shape", lambda: masking.real_token_deviation(torch.zeros(2, 4), ok_keep, []), ValueError,
-     r"outputs \(B, S, \.\.\.\) must start with keep's shape \(2, 3\)"),
-    ("deviation references count", lambda: masking.real_token_deviation(ok_scores, ok_keep, [torch.zeros(3)]), ValueError,
-     r"references must hold one tensor per sequence \(2\), got 1"),
-    ("deviation reference shape", lambda: masking.real_token_deviation(ok_scores, ok_keep, [torch.zeros(3), torch.zeros(2)]),
-     ValueError, r"references\[1\] must have shape \(3,\)"),
-    ("invariance fn", lambda: masking.padding_invariance(3, [torch.zeros(2)]), TypeError, r"fn must be callable"),
-    ("invariance extra negative", lambda: masking.padding_invariance(lambda x, k: x, [torch.zeros(2)], (0, -1)),
-     ValueError, r"extra_pads\[i\] must be >= 0"),
-    ("invariance extra int", lambda: masking.padding_invariance(lambda x, k: x, [torch.zeros(2)], 3), TypeError,
-     r"extra_pads must be a non-empty sequence"),
-    ("invariance masked", lambda: masking.padding_invariance(lambda x, k: x, [torch.zeros(2)], masked=1), TypeError,
-     r"masked must be a bool"),
-    ("ignore targets float", lambda: masking.ignore_padding(torch.zeros(2, 3), ok_keep), TypeError, r"targets must hold integer"),
-    ("ignore keep shape", lambda: masking.ignore_padding(torch.zeros(2, 3, dtype=torch.long), torch.ones(2, 4, **B3)),
-     ValueError, r"keep must have the targets' shape \(2, 3\)"),
-    ("ignore index float", lambda: masking.ignore_padding(torch.zeros(2, 3, dtype=torch.long), ok_keep, -1.0), TypeError,
-     r"ignore_index must be an int"),
-    ("mean x int", lambda: masking.masked_mean(torch.zeros(2, 3, dtype=torch.long), ok_keep), TypeError, r"\bx\b must be a floating"),
-    ("mean x shape", lambda: masking.masked_mean(torch.zeros(3, 2, 4), ok_keep), ValueError,
-     r"x must have shape \(B, T, \.\.\.\) with \(B, T\) = \(2, 3\), got \(3, 2, 4\)"),
-    ("mean keep 3-D", lambda: masking.masked_mean(torch.zeros(2, 3), torch.ones(2, 3, 1, **B3)), ValueError,
-     r"keep must have 2 dims"),
-    ("mean keep float", lambda: masking.masked_mean(torch.zeros(2, 3), torch.ones(2, 3)), TypeError, r"keep must be a bool"),
-]
-
-
-@pytest.mark.parametrize("call,exc,match", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_input_raises_a_named_error(call, exc, match):
-    with pytest.raises(exc, match=match):
-        call()
-
-
-def test_bad_case_ids_are_unique():
-    assert len({c[0] for c in BAD}) == len(BAD)
-
-
-def test_package_exports():
+    assert masking.__all__
     for name in masking.__all__:
-        assert hasattr(masking, name)
-    assert tl.masking is masking
-    assert math.isinf(masking.fill_value("-inf"))
+        assert getattr(lesson, name) is getattr(masking, name), name

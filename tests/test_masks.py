@@ -188,16 +188,3 @@ def test_unmask_fully_masked_rows_opens_only_the_empty_rows(seed, B, T, S):
     plain = torch.softmax((q @ k.transpose(-2, -1)).masked_fill(~fixed, float("-inf")), -1)
     assert torch.isfinite(plain).all()  # no NaN anywhere once every row has a key
     torch.testing.assert_close(plain[alive], tl.masked_softmax(q @ k.transpose(-2, -1), mask)[alive])
-
-
-def test_notebook04_mask_helpers_reject_bad_input():
-    with pytest.raises(TypeError, match=r"mask must be a bool tensor"):
-        tl.fully_masked_rows(torch.ones(2, 3))
-    with pytest.raises(ValueError, match=r"mask must have shape \(\.\.\., T, S\), got shape \(3,\)"):
-        tl.fully_masked_rows(torch.ones(3, dtype=torch.bool))
-    with pytest.raises(TypeError, match=r"key_mask must be a bool tensor"):
-        tl.position_ids(torch.ones(2, 3, dtype=torch.long))
-    with pytest.raises(ValueError, match=r"key_mask must have 2 dims, got shape \(3,\)"):
-        tl.position_ids(torch.ones(3, dtype=torch.bool))
-    with pytest.raises(TypeError, match=r"mask must be a torch.Tensor, got list"):
-        tl.unmask_fully_masked_rows([[True]])

@@ -42,12 +42,14 @@ def test_cache_keys_and_shapes():
     model = tl.build_model(cfg)
     x = tokens(1, 2, 7, 11)
     logits, cache = model(x, return_cache=True)
-    expected_keys = {"embed"} | {f"blocks.{i}.{name}" for i in range(3) for name in ("attn.weights", "out")}
+    expected_keys = {"embed"} | {f"blocks.{i}.{name}" for i in range(3) for name in ("attn.scores", "attn.weights", "out")}
     assert set(cache) == expected_keys
     assert logits.shape == (2, 7, 5)
     assert cache["embed"].shape == (2, 7, 16)
     for i in range(3):
         assert cache[f"blocks.{i}.attn.weights"].shape == (2, 4, 7, 7)
+        # the cached scores are the ones the weights came from (sinusoidal positions add no bias)
+        close(torch.softmax(cache[f"blocks.{i}.attn.scores"], -1), cache[f"blocks.{i}.attn.weights"])
         assert cache[f"blocks.{i}.out"].shape == (2, 7, 16)
         close(cache[f"blocks.{i}.attn.weights"].sum(-1), torch.ones(2, 4, 7))
     # the cache describes the same forward pass as the plain call (which runs the fused kernel:

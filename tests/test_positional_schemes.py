@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import transformer_lab as tl
-from transformer_lab import pe_analysis as pa
+from transformer_lab.lessons import q08_other_pe as pa
 from transformer_lab.positional import (
     AlibiPositional,
     IndexPositional,
@@ -360,7 +360,7 @@ def test_prefix_losses_equal_the_model_run_on_each_prefix(name, causal):
                                           causal=causal), 3)
     tokens, targets = task.batch(6, 5)  # (6, 12)
     got = pa.prefix_losses(model, tokens, targets, (4, 12))
-    assert pa._length_free_causal(model) == (causal and name != "normalized")
+    assert pa.losses._length_free_causal(model) == (causal and name != "normalized")
     for L in (4, 12):
         with torch.no_grad():
             ce = torch.nn.functional.cross_entropy(model(tokens[:, :L]).transpose(1, 2), targets[:, :L], reduction="none")
@@ -403,61 +403,3 @@ def test_local_copy_task_optimal_probs():
     p_same = (targets == tokens).float().mean().item()
     expected = task.optimal_probs(tokens).gather(-1, tokens[..., None]).mean().item()
     assert abs(p_same - expected) < 0.01
-
-
-# --- bad inputs ----------------------------------------------------------------------------------------
-
-r = torch.randn
-BAD = [
-    ("rope head_dim odd", lambda: rope_frequencies(7), ValueError, r"head_dim must be even.*got 7"),
-    ("rope head_dim type", lambda: rope_frequencies(8.0), TypeError, r"head_dim must be an int"),
-    ("rope base", lambda: rope_frequencies(8, 1.0), ValueError, r"base must be > 1.*got 1.0"),
-    ("rope base type", lambda: rope_frequencies(8, "big"), TypeError, r"base must be a number"),
-    ("rope layout", lambda: apply_rope(r(3, 4), layout="llama"), ValueError, r"layout must be one of .*'llama'"),
-    ("rope x int", lambda: apply_rope(torch.ones(3, 4, dtype=torch.long)), TypeError, r"x must be a floating-point"),
-    ("rope x 1-D", lambda: apply_rope(r(4)), ValueError, r"x must have shape \(\.\.\., T, Dh\)"),
-    ("rope positions", lambda: apply_rope(r(3, 4), torch.arange(4)), ValueError, r"positions must hold one position per row.*T = 3"),
-    ("rope positions type", lambda: rope_angles([0, 1], 4), TypeError, r"positions must be a torch.Tensor"),
-    ("rotate_half odd", lambda: rotate_half(r(3)), ValueError, r"x must have an even last dim"),
-    ("rope rel shapes", lambda: rope_relative_scores(r(4), r(6), torch.arange(3)), ValueError, r"q and k must have the same shape"),
-    ("rotary q width", lambda: RotaryPositional(4).rotate_qk(r(1, 2, 3, 6), r(1, 2, 3, 6)), ValueError, r"q must have shape \(B, H, T, Dh\) with Dh = 4"),
-    ("rotary q dims", lambda: RotaryPositional(4).rotate_qk(r(2, 3, 4), r(2, 3, 4)), ValueError, r"q must have 4 dims"),
-    ("alibi heads", lambda: alibi_slopes(0), ValueError, r"n_heads must be >= 1, got 0"),
-    ("alibi form", lambda: alibi_bias(3, 3, alibi_slopes(2), "encoder"), ValueError, r"form must be one of .*'encoder'"),
-    ("alibi slopes type", lambda: alibi_bias(3, 3, [0.5]), TypeError, r"slopes must be a torch.Tensor"),
-    ("alibi T", lambda: alibi_bias(0, 3, alibi_slopes(2)), ValueError, r"T must be >= 1, got 0"),
-    ("alibi scheme form", lambda: AlibiPositional(4, form="x"), ValueError, r"form must be one of"),
-    ("t5 float", lambda: t5_relative_bucket(torch.tensor([1.0])), TypeError, r"relative_position must hold integers"),
-    ("t5 odd buckets", lambda: t5_relative_bucket(torch.tensor([1]), num_buckets=7), ValueError, r"num_buckets must be even and >= 4.*got 7"),
-    ("t5 max_distance", lambda: t5_relative_bucket(torch.tensor([1]), num_buckets=32, max_distance=8), ValueError,
-     r"max_distance must be > num_buckets' exact range 8, got 8"),
-    ("t5 scheme heads", lambda: T5RelativeBias(0), ValueError, r"n_heads must be >= 1"),
-    ("shaw clip", lambda: ShawRelativePositional(2, max_distance=-1), ValueError, r"max_distance must be >= 0, got -1"),
-    ("shaw rel_k shape", lambda: shaw_relative_scores(r(3, 4), r(3, 4), r(4, 4), 2), ValueError,
-     r"rel_k must have shape \(2k\+1, Dh\) = \(5, 4\), got \(4, 4\)"),
-    ("shaw q k", lambda: shaw_relative_scores(r(3, 4), r(3, 5), r(5, 4), 2), ValueError, r"q and k must have shapes"),
-    ("naive d_model", lambda: alternating_direction(1), ValueError, r"d_model must be >= 2, got 1"),
-    ("naive width", lambda: IndexPositional(4).add_to_input(r(1, 3, 5)), ValueError, r"x must have width D = 4, got shape \(1, 3, 5\)"),
-    ("naive x dims", lambda: NormalizedPositional(4).add_to_input(r(3, 4)), ValueError, r"x must have 3 dims"),
-    ("normalized T", lambda: normalized_positions(0), ValueError, r"T must be >= 1, got 0"),
-    ("family type", lambda: pa.scheme_family("alibi"), TypeError, r"scheme must be a PositionalScheme.*got str"),
-    ("scores w_q", lambda: pa.positional_scores(_built("none"), r(1, 3, 16), 2, r(8, 16), r(8, 16)), ValueError,
-     r"w_q must have shape \(D, H·Dh\) with D = 16"),
-    ("length_limit up_to", lambda: pa.length_limit(_built("none"), 16, 2, 8, up_to=1), ValueError, r"up_to must be >= 2"),
-    ("loss_curves task", lambda: pa.loss_curves({}, tl.PointerTask(), (4,)), TypeError, r"task must have an at_length"),
-    ("loss_curves lengths", lambda: pa.loss_curves({}, tl.LocalCopyTask(), ()), ValueError, r"lengths must name at least one"),
-    ("optimal task", lambda: pa.optimal_loss_by_position(tl.PointerTask()), TypeError, r"task must have an optimal_probs"),
-    ("task p_copy", lambda: tl.LocalCopyTask(p_copy=1.5), ValueError, r"p_copy must be in \[0, 1\].*got 1.5"),
-    ("task p_copy type", lambda: tl.LocalCopyTask(p_copy="high"), TypeError, r"p_copy must be a number"),
-    ("task window", lambda: tl.LocalCopyTask(window=0), ValueError, r"window must be >= 1, got 0"),
-    ("task symbols", lambda: tl.LocalCopyTask(n_symbols=1), ValueError, r"n_symbols must be >= 2, got 1"),
-    ("task at_length", lambda: tl.LocalCopyTask().at_length(0), ValueError, r"length must be >= 1, got 0"),
-    ("task optimal tokens", lambda: tl.LocalCopyTask().optimal_probs(r(2, 3)), ValueError, r"tokens must be an integer tensor"),
-    ("config name", lambda: tl.ModelConfig(positional="rotary"), ValueError, r"ModelConfig.positional must be one of .*'rope'.*'rotary'"),
-]
-
-
-@pytest.mark.parametrize("call,exc,pattern", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_inputs_raise_with_a_message_naming_the_argument(call, exc, pattern):
-    with pytest.raises(exc, match=pattern):
-        call()

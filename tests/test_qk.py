@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import transformer_lab as tl
-from transformer_lab import qk
+from transformer_lab.lessons import q02_qk_weights as qk
 
 seeds = st.integers(0, 10_000)
 d_ks = st.sampled_from([1, 2, 3, 4, 8, 16])
@@ -175,7 +175,7 @@ def _cfg(**kw):
 def test_head_scores_reproduce_the_model_attention_weights(kw):
     model = tl.build_model(_cfg(**kw), seed=1)
     tokens = torch.randint(0, 12, (3, 5), generator=torch.Generator().manual_seed(0))
-    s = qk.head_scores(model, tokens)  # (B, H, T, T)
+    s = qk.model_head_scores(model, tokens)  # (B, H, T, T)
     _, cache = model(tokens, return_cache=True)
     T = tokens.shape[1]
     keep = torch.ones(T, T, dtype=torch.bool)
@@ -232,55 +232,3 @@ def test_tasks_are_deterministic_given_the_seed():
     for task in (tl.CyclicSuccessorTask(), tl.PartnerTask()):
         a, b = task.batch(8, 5), task.batch(8, 5)
         assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
-
-
-# --- bad input ----------------------------------------------------------------------------------
-
-x8, w84 = torch.randn(5, 8), torch.randn(8, 4)
-
-BAD = [
-    ("x int", lambda: qk.qk_scores(torch.ones(5, 8, dtype=torch.long), w84), TypeError, r"x must be a floating-point"),
-    ("x 1-D", lambda: qk.qk_scores(torch.randn(8), w84), ValueError, r"x must have shape \(\.\.\., T, D\)"),
-    ("w_q D", lambda: qk.qk_scores(x8, torch.randn(7, 4)), ValueError, r"w_q must have shape \(D, Dh\) with D = 8"),
-    ("w_k shape", lambda: qk.qk_scores(x8, w84, torch.randn(8, 3)), ValueError, r"w_k must have w_q's shape \(8, 4\)"),
-    ("b_k tied", lambda: qk.qk_scores(x8, w84, b_k=torch.zeros(4)), ValueError, r"b_k was given but w_k is None"),
-    ("b_q shape", lambda: qk.qk_scores(x8, w84, b_q=torch.zeros(3)), ValueError, r"b_q must have shape \(Dh,\) = \(4,\)"),
-    ("scale str", lambda: qk.qk_scores(x8, w84, scale="big"), TypeError, r"scale must be a number or None"),
-    ("asym non-square", lambda: qk.asymmetry(torch.randn(3, 4)), ValueError, r"s must be square"),
-    ("asym list", lambda: qk.asymmetry([[1.0]]), TypeError, r"s must be a torch.Tensor"),
-    ("rate int", lambda: qk.self_argmax_rate(torch.ones(3, 3, dtype=torch.long)), TypeError, r"s must be a floating"),
-    ("top exclude", lambda: qk.top_keys(torch.randn(3, 3), exclude_self=1), TypeError, r"exclude_self must be a bool"),
-    ("top 1 key", lambda: qk.top_keys(torch.randn(1, 1), exclude_self=True), ValueError, r"at least 2 keys"),
-    ("eig non-square", lambda: qk.symmetric_eigenvalues(torch.randn(2, 3)), ValueError, r"s must be square"),
-    ("beats 1-D", lambda: qk.self_beats(torch.randn(3)), ValueError, r"q must have shape"),
-    ("mass index float", lambda: qk.mass_on(torch.rand(2, 3, 3), torch.zeros(2, 3)), TypeError, r"index must be an integer"),
-    ("mass index shape", lambda: qk.mass_on(torch.rand(2, 3, 3), torch.zeros(2, 2, dtype=torch.long)), ValueError,
-     r"index must have shape \(\.\.\., T\) = \(2, 3\)"),
-    ("mass index range", lambda: qk.mass_on(torch.rand(2, 3, 3), torch.full((2, 3), 3)), ValueError, r"index must lie in \[0, S=3\)"),
-    ("reorder order", lambda: qk.reorder(torch.rand(3, 3), torch.tensor([0, 0, 1])), ValueError, r"order must be a permutation"),
-    ("reorder shape", lambda: qk.reorder(torch.rand(3, 3), torch.tensor([0, 1])), ValueError, r"order must have shape \(\.\.\., T\) = \(3,\)"),
-    ("reorder float", lambda: qk.reorder(torch.rand(3, 3), torch.zeros(3)), TypeError, r"order must be an integer"),
-    ("inputs kind", lambda: qk.qk_inputs("words"), ValueError, r"kind must be one of"),
-    ("inputs T", lambda: qk.qk_inputs("equal norms", T=1), ValueError, r"T must be >= 2, got 1"),
-    ("inputs odd D", lambda: qk.qk_inputs("positions", D=7), ValueError, r"D must be even for kind='positions'"),
-    ("weights d_k", lambda: qk.random_qk_weights(8, 0), ValueError, r"d_k must be >= 1, got 0"),
-    ("head_scores model", lambda: qk.head_scores(torch.nn.Linear(2, 2), torch.zeros(1, 2, dtype=torch.long)), TypeError,
-     r"model must be a TinyTransformer, got Linear"),
-    ("head_scores layer", lambda: qk.head_scores(tl.build_model(_cfg()), torch.zeros(1, 2, dtype=torch.long), layer=1),
-     ValueError, r"layer must be an int in \[0, 1\), got 1"),
-    ("cfg mask_self", lambda: tl.ModelConfig(mask_self=1), TypeError, r"ModelConfig.mask_self must be a bool, got 1"),
-    ("succ n_keys", lambda: tl.CyclicSuccessorTask(n_keys=2), ValueError, r"n_keys must be >= 3, got 2"),
-    ("succ n_values", lambda: tl.CyclicSuccessorTask(n_values=1), ValueError, r"n_values must be >= 2, got 1"),
-    ("succ tokens", lambda: tl.CyclicSuccessorTask().key_positions(torch.zeros(2, 5, dtype=torch.long)), ValueError,
-     r"tokens must be a \(B, T=4\) tensor"),
-    ("succ offset", lambda: tl.CyclicSuccessorTask().key_positions(torch.zeros(2, 4, dtype=torch.long), 1.0), TypeError,
-     r"offset must be an int"),
-    ("partner n_pairs", lambda: tl.PartnerTask(n_pairs=0), ValueError, r"n_pairs must be >= 1, got 0"),
-    ("partner tokens", lambda: tl.PartnerTask().partner_positions([1, 2]), ValueError, r"tokens must be a \(B, T=4\) tensor"),
-]
-
-
-@pytest.mark.parametrize("call, exc, match", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_input_is_refused_with_a_message(call, exc, match):
-    with pytest.raises(exc, match=match):
-        call()

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import transformer_lab as tl
-from transformer_lab import sinusoidal as sn
+from transformer_lab.lessons.q07_sinusoidal_pe import analysis as sn
 from transformer_lab.positional.absolute import (
     pe_dot_products,
     relative_shift_matrix,
@@ -153,36 +153,3 @@ def test_attention_without_positions_is_permutation_equivariant_and_with_them_is
         tokens = torch.randint(0, 12, (2, 7))
         same = torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm], atol=1e-5)
         assert same is equivariant
-
-
-BAD = [
-    ("odd d_model", lambda: sinusoidal_frequencies(7), ValueError, r"d_model must be even .*got 7"),
-    ("odd d_model table", lambda: tl.sinusoidal_encoding(4, 5), ValueError, r"d_model must be even"),
-    ("odd d_model shift", lambda: relative_shift_matrix(1, 9), ValueError, r"d_model must be even"),
-    ("odd d_model dots", lambda: pe_dot_products(4, 3), ValueError, r"d_model must be even"),
-    ("base 1", lambda: sinusoidal_wavelengths(8, 1.0), ValueError, r"base must be > 1, got 1.0"),
-    ("base str", lambda: sinusoidal_frequencies(8, "10000"), TypeError, r"base must be a number > 1, got str"),
-    ("k float", lambda: relative_shift_matrix(1.5, 8), TypeError, r"k must be an int offset .*got float 1.5"),
-    ("dots max_len", lambda: pe_dot_products(0, 8), ValueError, r"max_len must be >= 1, got 0"),
-    ("positions past the table", lambda: tl.SinusoidalPositional(8, 10).add_to_input(randn(0, 1, 11, 8)),
-     ValueError, r"sequence length 11 exceeds the sinusoidal table's max_len=10"),
-    ("model past the table", lambda: tl.build_model(tl.ModelConfig(vocab_size=5, d_model=8, n_heads=2, max_len=4))(
-        torch.zeros(1, 5, dtype=torch.long)), ValueError, r"T=5 > ModelConfig.max_len=4"),
-    ("separation one position", lambda: sn.separation_by_leading_dims(1, 8), ValueError, r"max_len must be >= 2, got 1"),
-    ("threshold 0", lambda: sn.leading_dims_to_separate(10, 8, 0.0), ValueError, r"threshold must be > 0"),
-    ("threshold str", lambda: sn.leading_dims_to_separate(10, 8, "0.5"), TypeError, r"threshold must be a number"),
-    ("one row", lambda: sn.min_pairwise_distance(torch.zeros(1, 4)), ValueError, r"x must have at least 2 rows"),
-    ("x 1-D", lambda: sn.min_pairwise_distance(torch.zeros(4)), ValueError, r"x must have 2 dims"),
-    ("profile offset", lambda: sn.offset_profile(0, 8), ValueError, r"max_offset must be >= 1, got 0"),
-    ("rise 2-D", lambda: sn.first_rise(torch.zeros(2, 2)), ValueError, r"values must have 1 dims"),
-    ("rise int", lambda: sn.first_rise(torch.arange(3)), TypeError, r"values must be a floating"),
-    ("toeplitz non-square", lambda: sn.offset_only_fraction(torch.zeros(3, 4)), ValueError, r"scores must be a square"),
-    ("asymmetry non-square", lambda: sn.asymmetry(torch.zeros(3, 4)), ValueError, r"scores must be a square"),
-    ("projected head_dim", lambda: sn.projected_pe_scores(8, 8, head_dim=0), ValueError, r"head_dim must be >= 1"),
-]
-
-
-@pytest.mark.parametrize("call,exc,pattern", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_inputs_name_the_argument(call, exc, pattern):
-    with pytest.raises(exc, match=pattern):
-        call()

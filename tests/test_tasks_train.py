@@ -66,10 +66,14 @@ def test_key_value_task_answer_is_the_value_of_the_queried_key(seed, n_keys, n_v
 
 
 def test_docstring_worked_example_encoding():
-    """The KeyValueRecallTask docstring: pairs (2,0), (0,2), (3,1), query key 0 -> value 2."""
+    """The KeyValueRecallTask docstring: pairs (2,0), (0,2), (3,1), query key 0 -> tokens [6, 2, 10, 12],
+    answer 2. The task itself draws that sequence (one of its 4·3·2 · 3³ · 3 = 1944) and scores it 2."""
     task = tl.KeyValueRecallTask(n_keys=4, n_values=3, n_pairs=3)
-    assert [2 * 3 + 0, 0 * 3 + 2, 3 * 3 + 1, 4 * 3 + 0] == [6, 2, 10, 12]
-    assert task.vocab_size == 16 and task.seq_len == 4
+    tokens, targets = task.batch(20_000, seed=0)
+    rows = (tokens == torch.tensor([6, 2, 10, 12])).all(dim=1)
+    assert rows.any(), "the worked example is not a sequence the task draws"
+    assert (targets[rows] == torch.tensor([tl.IGNORE, tl.IGNORE, tl.IGNORE, 2])).all()
+    assert task.vocab_size == 16 and task.seq_len == 4 and task.n_out == 3
 
 
 def test_loss_and_accuracy_score_only_the_marked_positions():
@@ -187,7 +191,7 @@ def test_training_gives_the_same_numbers_whatever_the_thread_setting():
     finally:
         torch.set_num_threads(before)
     assert histories[0] == histories[1]
-    with pytest.raises(ValueError, match="TrainConfig.threads must be a positive int or None"):
+    with pytest.raises(ValueError, match="TrainConfig.threads must be >= 1"):
         tl.TrainConfig(threads=0)
     with torch_threads(None):
         assert torch.get_num_threads() == before

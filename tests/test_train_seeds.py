@@ -10,7 +10,7 @@ import torch
 
 import transformer_lab as tl
 from transformer_lab import randomness
-from transformer_lab.train import SeedRuns, train_seeds
+from transformer_lab.stacked import SeedRuns, train_seeds
 
 CFG = tl.TrainConfig(steps=12, batch_size=8, lr=1e-2, eval_every=4, eval_size=32)
 POINTER = tl.PointerTask(n_symbols=8, n_items=4)

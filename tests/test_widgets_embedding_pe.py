@@ -11,8 +11,10 @@ from conftest import explorer_setter, module_explorer, assert_blit_matches_full_
 
 matplotlib.use("Agg")
 
-from transformer_lab import plots  # noqa: E402
-from transformer_lab.widgets import EmbeddingScaleExplorer, PositionalEncodingExplorer  # noqa: E402
+from transformer_lab.lessons import q07_sinusoidal_pe
+from transformer_lab.lessons import q06_embedding_scale  # noqa: E402
+from transformer_lab.lessons.q06_embedding_scale import EmbeddingScaleExplorer
+from transformer_lab.lessons.q07_sinusoidal_pe import PositionalEncodingExplorer
 
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
@@ -38,7 +40,7 @@ pe = explorer_setter('pe_shared', {"max_len": 50, "d_model": 128, "base": 10000}
 # --- EmbeddingScaleExplorer (notebook 06) -----------------------------------------------------------
 
 def _bar_heights(e):
-    return e.artists["bars"].get_heights() + plots.SIZE_RANGE[0]  # the bars start at the axis floor
+    return e.artists["bars"].get_heights() + q06_embedding_scale.SIZE_RANGE[0]  # the bars start at the axis floor
 
 
 def test_embedding_explorer_starts_rendered_with_the_papers_sizes(embedding_fresh):
@@ -90,17 +92,6 @@ def test_init_buttons_change_the_variance_and_vocab_matters_for_xavier_only(embe
     assert e.state["init_variance"] == pytest.approx(1 / 512)
 
 
-def test_embedding_explorer_rejects_bad_arguments():
-    with pytest.raises(ValueError, match=r"d_model must be one of .*got 100"):
-        EmbeddingScaleExplorer(d_model=100)
-    with pytest.raises(ValueError, match=r"init must be one of .*'kaiming'"):
-        EmbeddingScaleExplorer(init="kaiming")
-    with pytest.raises(TypeError, match=r"scale must be a bool, got int 1"):
-        EmbeddingScaleExplorer(scale=1)
-    with pytest.raises(ValueError, match=r"vocab_size must be one of .*got 50000"):
-        EmbeddingScaleExplorer(vocab_size=50000)
-
-
 def test_embedding_explorer_update_is_fast(embedding):
     e = embedding(d_model=1024, init="scaled_normal", scale=True, vocab_size=128000)
     steps = []
@@ -116,8 +107,8 @@ def test_embedding_explorer_blit_matches_a_full_draw(embedding):
     e = embedding(d_model=64, init="normal", scale=False, vocab_size=8000)
     e.set(init="xavier", vocab_size=1000, d_model=128)  # the Xavier lines move, the marker too
     st = e.state
-    fig, artists = plots.embedding_scale_figure(e.D_MODELS, e.curves(st["vocab_size"]))
-    plots.update_embedding_scale(artists, (st["token_norm"], st["pe_norm"], st["tied_logit_std"]), st["d_model"],
+    fig, artists = q06_embedding_scale.embedding_scale_figure(e.D_MODELS, e.curves(st["vocab_size"]))
+    q06_embedding_scale.update_embedding_scale(artists, (st["token_norm"], st["pe_norm"], st["tied_logit_std"]), st["d_model"],
                                  st["ratio"], st["curves"])
     assert_blit_matches_full_draw(fig, e.fig)
 
@@ -169,17 +160,6 @@ def test_pe_explorer_base_changes_the_wavelengths_and_the_profile(pe):
         assert e.artists["rise"].get_xdata()[0] == e.state["first_rise"]
 
 
-def test_pe_explorer_rejects_bad_arguments():
-    with pytest.raises(ValueError, match=r"d_model must be an even int .*got 7"):
-        PositionalEncodingExplorer(d_model=7)
-    with pytest.raises(ValueError, match=r"max_len must be an int in \[4, 128\], got 500"):
-        PositionalEncodingExplorer(max_len=500)
-    with pytest.raises(ValueError, match=r"base must be one of .*got 2"):
-        PositionalEncodingExplorer(base=2)
-    with pytest.raises(ValueError, match=r"threshold must be a number > 0"):
-        PositionalEncodingExplorer(threshold=0)
-
-
 def test_pe_explorer_update_is_fast(pe):
     e = pe()
     steps = []
@@ -193,9 +173,9 @@ def test_pe_explorer_update_is_fast(pe):
 def test_pe_explorer_blit_matches_a_full_draw(pe):
     e = pe(max_len=40, d_model=64)
     e.set(max_len=30, d_model=96, base=1000)
-    fig, artists = plots.positional_encoding_figure(*[r[1] for r in (e.MAX_LEN_RANGE, e.D_MODEL_RANGE)])
+    fig, artists = q07_sinusoidal_pe.positional_encoding_figure(*[r[1] for r in (e.MAX_LEN_RANGE, e.D_MODEL_RANGE)])
     st = e.state
-    plots.update_positional_encoding(artists, st["pe"], st["dots"], st["profile"], st["first_rise"])
+    q07_sinusoidal_pe.update_positional_encoding(artists, st["pe"], st["dots"], st["profile"], st["first_rise"])
     assert_blit_matches_full_draw(fig, e.fig)
 
 

@@ -11,8 +11,11 @@ matplotlib.use("Agg")
 import torch  # noqa: E402
 
 import transformer_lab as tl  # noqa: E402
-from transformer_lab import heads, plots  # noqa: E402
-from transformer_lab.widgets import HeadCostExplorer, HeadPatternExplorer  # noqa: E402
+from transformer_lab.lessons.q01_multi_head import analysis as heads01
+from transformer_lab.lessons.q05_head_dim import HeadCostExplorer
+from transformer_lab.lessons.q01_multi_head import HeadPatternExplorer
+from transformer_lab.lessons.q01_multi_head import figures as figures01
+from transformer_lab.lessons.q05_head_dim import figures as figures05
 
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
@@ -83,14 +86,14 @@ def test_pattern_explorer_starts_rendered_and_shows_the_cached_map(models, patte
 def test_head_control_moves_the_map_and_the_ablation_bars(models, pattern):
     e = pattern(head=("1 head", 0))
     tokens, _ = TASK.batch(4, seed=1)
-    ab = heads.ablate_heads(models["1 head"], *TASK.batch(64, seed=2))
+    ab = heads01.ablate_heads(models["1 head"], *TASK.batch(64, seed=2))
     bars = e.artists["bars"]
     assert bars[0].get_visible() and not bars[1].get_visible()  # one head: the second bar is hidden
     assert bars[0].get_height() == pytest.approx(ab["accuracy"][0, 0].item())
     assert e.artists["baseline"].get_ydata()[0] == pytest.approx(ab["baseline"]["accuracy"])
     e.controls["head"].value = ("2 heads", 1)
     np.testing.assert_allclose(e.artists["image"].get_array(), _weights(models["2 heads"], tokens, 0)[0, 1], rtol=1e-6)
-    ab2 = heads.ablate_heads(models["2 heads"], *TASK.batch(64, seed=2))
+    ab2 = heads01.ablate_heads(models["2 heads"], *TASK.batch(64, seed=2))
     assert all(b.get_visible() for b in bars)
     assert [b.get_height() for b in bars] == pytest.approx(ab2["accuracy"][0].tolist())
     assert matplotlib.colors.same_color(bars[1].get_facecolor(), "C3")  # the selected head is red
@@ -103,7 +106,7 @@ def test_layer_control_shows_that_layer(models, pattern):
     e.controls["layer"].value = 1
     tokens, _ = TASK.batch(4, seed=1)
     np.testing.assert_allclose(e.artists["image"].get_array(), _weights(models["2 heads"], tokens, 1)[0, 0], rtol=1e-6)
-    ab = heads.ablate_heads(models["2 heads"], *TASK.batch(64, seed=2))
+    ab = heads01.ablate_heads(models["2 heads"], *TASK.batch(64, seed=2))
     assert [b.get_height() for b in e.artists["bars"]] == pytest.approx(ab["accuracy"][1].tolist())
     assert e.state["layer"] == 1 and e.image.value != png
 
@@ -128,10 +131,10 @@ def test_example_control_relabels_the_axes_and_moves_the_markers(pattern):
 def test_pattern_explorer_blit_matches_a_full_draw(pattern):
     e = pattern(head=("2 heads", 1))
     e.set(example=3, layer=1)
-    fig, artists = plots.head_pattern_figure(TASK.seq_len, e.max_heads, 1 / TASK.n_out)
-    plots.set_token_labels(fig, e.state["labels"])
+    fig, artists = figures01.head_pattern_figure(TASK.seq_len, e.max_heads, 1 / TASK.n_out)
+    figures01.set_token_labels(fig, e.state["labels"])
     st = e.state
-    plots.update_head_pattern(artists, st["weights"], st["found"], st["previous"], st["ablated"], st["baseline"], st["head"])
+    figures01.update_head_pattern(artists, st["weights"], st["found"], st["previous"], st["ablated"], st["baseline"], st["head"])
     assert_blit_matches_full_draw(fig, e.fig)
 
 
@@ -146,28 +149,6 @@ def test_pattern_explorer_update_is_fast(pattern):
     update, full = update_and_full_draw_medians(e, steps)
     assert full >= 3 * update, f"update {update * 1e3:.1f} ms vs full draw {full * 1e3:.1f} ms: not 3x faster"
     assert update <= 0.250, f"median update {update * 1e3:.1f} ms"  # generous: a regression, not a budget
-
-
-def test_pattern_explorer_rejects_bad_arguments(models):
-    examples, eval_batch = TASK.batch(4, seed=1), TASK.batch(8, seed=2)
-    with pytest.raises(ValueError, match=r"models must be a non-empty dict"):
-        HeadPatternExplorer({}, TASK, examples, eval_batch)
-    with pytest.raises(TypeError, match=r"models\['a'\] must be a transformer_lab.TinyTransformer, got Linear"):
-        HeadPatternExplorer({"a": torch.nn.Linear(2, 2)}, TASK, examples, eval_batch)
-    with pytest.raises(ValueError, match=r"models must all have the same number of layers, got \[1, 2\]"):
-        HeadPatternExplorer({"a": _model(1, n_layers=1), "b": _model(1)}, TASK, examples, eval_batch)
-    with pytest.raises(ValueError, match=r"model must be one of \['1 head', '2 heads'\], got '3 heads'"):
-        HeadPatternExplorer(models, TASK, examples, eval_batch, model="3 heads")
-    with pytest.raises(ValueError, match=r"head must be an int in \[0, 1\) for model '1 head', got 1"):
-        HeadPatternExplorer(models, TASK, examples, eval_batch, model="1 head", head=1)
-    with pytest.raises(ValueError, match=r"layer must be an int in \[0, 2\), got 2"):
-        HeadPatternExplorer(models, TASK, examples, eval_batch, layer=2)
-    with pytest.raises(ValueError, match=r"example must be an int in \[0, 4\), got 4"):
-        HeadPatternExplorer(models, TASK, examples, eval_batch, example=4)
-    with pytest.raises(ValueError, match=r"examples must be \(tokens, targets\), two integer \(N, T\) tensors"):
-        HeadPatternExplorer(models, TASK, (examples[0], examples[1][:2]), eval_batch)
-    with pytest.raises(ValueError, match=r"examples\[0\] \(tokens\) must have 2 dims"):
-        HeadPatternExplorer(models, TASK, (examples[0][0], examples[1]), eval_batch)
 
 
 # --- HeadCostExplorer (notebook 05) -------------------------------------------------------------------
@@ -220,21 +201,8 @@ def test_cost_explorer_update_is_fast(cost):
 def test_cost_explorer_blit_matches_a_full_draw(cost):
     e = cost(n_heads=2)
     e.set(n_heads=8, full_width=True)
-    fig, artists = plots.head_cost_figure(e.hs, e.curves, e.seq_len, max(e.hs))
+    fig, artists = figures05.head_cost_figure(e.hs, e.curves, e.seq_len, max(e.hs))
     st = e.state
     h = st["n_heads"]
-    plots.update_head_cost(artists, ([h, h], [st["params_ratio"], st["flops_ratio"]]), st["spectra"], st["d_k"])
+    figures05.update_head_cost(artists, ([h, h], [st["params_ratio"], st["flops_ratio"]]), st["spectra"], st["d_k"])
     assert_blit_matches_full_draw(fig, e.fig)
-
-
-def test_cost_explorer_rejects_bad_arguments():
-    with pytest.raises(ValueError, match=r"n_heads must divide d_model=32 and be at most d_model/2: one of \(1, 2, 4, 8, 16\), got 3"):
-        HeadCostExplorer(d_model=32, n_heads=3)
-    with pytest.raises(ValueError, match=r"n_heads must divide .* got 32"):
-        HeadCostExplorer(d_model=32, n_heads=32)
-    with pytest.raises(TypeError, match=r"full_width must be a bool, got int 1"):
-        HeadCostExplorer(full_width=1)
-    with pytest.raises(ValueError, match=r"d_model must be >= 2, got 1"):
-        HeadCostExplorer(d_model=1)
-    with pytest.raises(ValueError, match=r"seq_len must be >= 2, got 1"):
-        HeadCostExplorer(seq_len=1)

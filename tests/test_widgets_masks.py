@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
-from transformer_lab import plots  # noqa: E402
-from transformer_lab.widgets import PaddingMaskExplorer  # noqa: E402
+from transformer_lab.lessons import q04_padding_mask  # noqa: E402
+from transformer_lab.lessons.q04_padding_mask import PaddingMaskExplorer
 
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 DEFAULTS = {"mask": True, "form": "add", "fill": "-1000", "dtype": "float32", "scale": 1000, "side": "right",
@@ -31,7 +31,7 @@ at = explorer_setter('shared', DEFAULTS)  # ``at(**values)``: the shared explore
 
 
 def bar_tops(e):
-    return list(e.artists["bars"].get_heights() + plots.LEAK_FLOOR)  # the bars start at the floor of the axis
+    return list(e.artists["bars"].get_heights() + q04_padding_mask.LEAK_FLOOR)  # the bars start at the floor of the axis
 
 
 def mesh_data(e, b):
@@ -132,26 +132,7 @@ def test_readout_and_state_are_consistent(at):
     torch.testing.assert_close(e.state["leaks"][2], e.state["weights"][2][:2, 2:].sum(-1).mean().item())
     leaks = [float(x) for x in e.state["leaks"]]
     for b, top in enumerate(bar_tops(e)):
-        assert math.isclose(top, max(leaks[b], plots.LEAK_FLOOR), rel_tol=1e-6)
-
-
-def test_bad_arguments_are_named(shared):
-    with pytest.raises(ValueError, match=r"fill must be one of .*'-5'"):
-        PaddingMaskExplorer(fill="-5")
-    with pytest.raises(ValueError, match=r"dtype must be one of .*'float64'"):
-        PaddingMaskExplorer(dtype="float64")
-    with pytest.raises(ValueError, match=r"scale must be one of .*7"):
-        PaddingMaskExplorer(scale=7)
-    with pytest.raises(ValueError, match=r"side must be one of"):
-        PaddingMaskExplorer(side="top")
-    with pytest.raises(ValueError, match=r"form must be one of"):
-        PaddingMaskExplorer(form="mul")
-    with pytest.raises(ValueError, match=r"lengths must be a non-empty sequence of ints >= 1, got \(3, 0\)"):
-        PaddingMaskExplorer(lengths=(3, 0))
-    with pytest.raises(ValueError, match=r"lengths must hold at most 4 sequences"):
-        PaddingMaskExplorer(lengths=(2, 2, 2, 2, 2))
-    with pytest.raises(ValueError, match=r"unknown control 'fil'"):
-        shared.set(fil="-inf")
+        assert math.isclose(top, max(leaks[b], q04_padding_mask.LEAK_FLOOR), rel_tol=1e-6)
 
 
 def test_update_is_fast(at):
@@ -178,28 +159,28 @@ def test_blitted_picture_matches_a_full_draw(at):
     e = at()
     first = e.state
     e.set(side="left", causal=True, fill="-inf")  # blitted updates after the first full draw
-    fig, artists = plots.padding_mask_figure(e.lengths, e.max_len)
-    plots.update_padding_mask(artists, first["weights"], first["masked"], first["leaks"], e.status(first))
+    fig, artists = q04_padding_mask.padding_mask_figure(e.lengths, e.max_len)
+    q04_padding_mask.update_padding_mask(artists, first["weights"], first["masked"], first["leaks"], e.status(first))
     fig.canvas.draw()  # the layout is found once, for the first state, as the explorer does
     fig.set_layout_engine("none")
     st = e.state
-    plots.update_padding_mask(artists, st["weights"], st["masked"], st["leaks"], e.status(st))
+    q04_padding_mask.update_padding_mask(artists, st["weights"], st["masked"], st["leaks"], e.status(st))
     assert_blit_matches_full_draw(fig, e.fig)
 
 
 def test_plot_helpers():
-    path = plots.cells_path(np.array([[True, False], [False, True]]))
+    path = q04_padding_mask.cells_path(np.array([[True, False], [False, True]]))
     assert len(path.vertices) == 10
-    assert len(plots.cells_path(np.zeros((2, 2), bool)).vertices) == 1
+    assert len(q04_padding_mask.cells_path(np.zeros((2, 2), bool)).vertices) == 1
     with pytest.raises(ValueError, match=r"masked must be 2-D"):
-        plots.cells_path(np.zeros(3, bool))
+        q04_padding_mask.cells_path(np.zeros(3, bool))
     with pytest.raises(ValueError, match=r"lengths must hold at least one"):
-        plots.padding_mask_figure([], 4)
-    ax = plots.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0, 1.0]}, "set": {"-1000": [0.0, 0.0]}})
+        q04_padding_mask.padding_mask_figure([], 4)
+    ax = q04_padding_mask.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0, 1.0]}, "set": {"-1000": [0.0, 0.0]}})
     assert len(ax.get_lines()) == 3  # two series + the 1e-3 guide
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     with pytest.raises(ValueError, match=r"leaks\['add'\]\['-1000'\] must hold one value per sigma \(2\), got 1"):
-        plots.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0]}})
-    fig, artists = plots.padding_mask_figure([3, 2], 3)
+        q04_padding_mask.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0]}})
+    fig, artists = q04_padding_mask.padding_mask_figure([3, 2], 3)
     with pytest.raises(ValueError, match=r"must describe the figure's B=2 sequences"):
-        plots.update_padding_mask(artists, np.zeros((3, 3, 3)), np.zeros((3, 3, 3), bool), [0.0] * 3, "")
+        q04_padding_mask.update_padding_mask(artists, np.zeros((3, 3, 3)), np.zeros((3, 3, 3), bool), [0.0] * 3, "")

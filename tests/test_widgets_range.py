@@ -19,7 +19,15 @@ from conftest import module_explorer
 matplotlib.use("Agg")
 
 import transformer_lab as tl  # noqa: E402
-from transformer_lab import plots, widgets  # noqa: E402
+from transformer_lab import lessons, viz  # noqa: E402
+from transformer_lab.lessons import q01_multi_head  # noqa: E402
+from transformer_lab.lessons import q02_qk_weights  # noqa: E402
+from transformer_lab.lessons import q03_attention_scores  # noqa: E402
+from transformer_lab.lessons import q04_padding_mask  # noqa: E402
+from transformer_lab.lessons import q05_head_dim  # noqa: E402
+from transformer_lab.lessons import q06_embedding_scale  # noqa: E402
+from transformer_lab.lessons import q07_sinusoidal_pe  # noqa: E402
+from transformer_lab.lessons import q08_other_pe  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
@@ -29,18 +37,18 @@ TASK = tl.RecallAndPreviousTask(n_keys=4, n_values=3, n_pairs=3)
 def head_pattern_explorer():
     cfg = dict(vocab_size=TASK.vocab_size, n_out=TASK.n_out, d_model=8, d_ff=0, positional="learned", max_len=TASK.seq_len)
     models = {f"{h} heads": tl.build_model(tl.ModelConfig(n_heads=h, n_layers=2, **cfg), h) for h in (1, 2)}
-    return widgets.HeadPatternExplorer(models, TASK, examples=TASK.batch(4, seed=1), eval_batch=TASK.batch(16, seed=2))
+    return q01_multi_head.HeadPatternExplorer(models, TASK, examples=TASK.batch(4, seed=1), eval_batch=TASK.batch(16, seed=2))
 
 
 # one shared explorer per class (built with its defaults), and bad values for every control
-scores = module_explorer(widgets.ScoreDistributionExplorer)
-qk = module_explorer(widgets.SymmetricQKExplorer)
-masks = module_explorer(widgets.PaddingMaskExplorer)
+scores = module_explorer(q03_attention_scores.ScoreDistributionExplorer)
+qk = module_explorer(q02_qk_weights.SymmetricQKExplorer)
+masks = module_explorer(q04_padding_mask.PaddingMaskExplorer)
 pattern = module_explorer(head_pattern_explorer)
-cost = module_explorer(widgets.HeadCostExplorer)
-embedding = module_explorer(widgets.EmbeddingScaleExplorer)
-pe = module_explorer(widgets.PositionalEncodingExplorer)
-schemes = module_explorer(widgets.PositionalSchemeExplorer)
+cost = module_explorer(q05_head_dim.HeadCostExplorer)
+embedding = module_explorer(q06_embedding_scale.EmbeddingScaleExplorer)
+pe = module_explorer(q07_sinusoidal_pe.PositionalEncodingExplorer)
+schemes = module_explorer(q08_other_pe.PositionalSchemeExplorer)
 
 BAD = {
     "scores": {"d_k": [3, 2048, True, "64"], "scaled": ["yes", 1, None]},
@@ -78,7 +86,7 @@ def another_value(control):
 
 
 def test_every_explorer_and_every_control_has_bad_values(explorers):
-    assert len(BAD) == len(widgets.__all__) - 2  # every explorer but the base class and the quiz
+    assert len(BAD) == len(lessons.LESSONS)  # one explorer per lesson
     for fixture, controls in BAD.items():
         assert set(controls) == set(explorers[fixture].controls), fixture
 
@@ -137,11 +145,11 @@ def test_the_message_is_part_of_the_displayed_layout(explorers, fixture):
     assert e._repr_mimebundle_()["text/plain"].startswith(type(e).__name__ + "(")  # the message is not in the repr
 
 
-class Fragile(widgets.Explorer):
+class Fragile(viz.Explorer):
     """A small explorer whose compute refuses ``n = 0`` (and ``n = 3`` while being built, if asked)."""
 
     def __init__(self, n: int = 1):
-        fig = plots.new_figure(2, 2)
+        fig = viz.new_figure(2, 2)
         self.line, = fig.add_subplot().plot([0, 1], [0, 1])
         super().__init__({"n": W.IntSlider(value=n, min=0, max=3)}, fig, [self.line])
         self.update()

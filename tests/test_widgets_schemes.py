@@ -5,17 +5,18 @@ import math
 import matplotlib
 import numpy as np
 import pytest
-from conftest import explorer_setter, module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
+from conftest import module_explorer, assert_blit_matches_full_draw, update_and_full_draw_medians
 import torch
 
 matplotlib.use("Agg")
 
 import transformer_lab as tl  # noqa: E402
-from transformer_lab import plots  # noqa: E402
+from transformer_lab.lessons import q08_other_pe  # noqa: E402
+from transformer_lab.lessons.q08_other_pe import analysis as pa  # noqa: E402
 from transformer_lab.positional import alibi_slopes  # noqa: E402
-from transformer_lab.widgets import PositionalSchemeExplorer  # noqa: E402
+from transformer_lab.lessons.q08_other_pe import PositionalSchemeExplorer
 
-LABELS = list(plots.DECAY_LINES)
+LABELS = list(q08_other_pe.DECAY_LINES)
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
 
@@ -72,7 +73,7 @@ def test_scheme_dropdown_changes_the_pattern(explorer):
     for name in tl.POSITIONAL_SCHEMES:
         e.set(scheme=name)
         patterns[name] = e.state["pattern"].clone()
-        assert e.state["family"] == tl.pe_analysis.scheme_family(e.schemes[name])
+        assert e.state["family"] == pa.scheme_family(e.schemes[name])
     # offset-only schemes give Toeplitz patterns; absolute ones do not
     for name in ("none", "shaw", "t5", "rope", "alibi"):
         p = patterns[name]
@@ -119,17 +120,6 @@ def test_trained_schemes_can_be_passed_in():
     torch.testing.assert_close(p - p[0, 0], bucket - bucket[0, 0], atol=1e-5, rtol=0)
 
 
-def test_rejects_bad_arguments():
-    with pytest.raises(ValueError, match=r"base must be one of \(100, 1000, 10000, 100000\), got 5"):
-        PositionalSchemeExplorer(base=5)
-    with pytest.raises(ValueError, match=r"scheme must be one of .*got 'xpos'"):
-        PositionalSchemeExplorer(scheme="xpos")
-    with pytest.raises(ValueError, match=r"head must be an int in \[0, 7\], got 8"):
-        PositionalSchemeExplorer(head=8)
-    with pytest.raises(TypeError, match=r"schemes\['x'\] must be a PositionalScheme, got int"):
-        PositionalSchemeExplorer(schemes={"x": 3})
-
-
 def test_update_is_fast(explorer):
     """Blitting pays: an update is several times cheaper than a full draw (the 15 ms budget is
     measured by tools/widget_latency.py, where the machine's load is known)."""
@@ -148,9 +138,9 @@ def test_blitted_picture_matches_a_full_draw(explorer):
     e = explorer
     e.set(scheme="t5", head=2, causal=True, base=10000)
     e.set(scheme="alibi", head=1, causal=False, base=1000)
-    fig, artists = plots.scheme_explorer_figure(12, e.distances.tolist())
+    fig, artists = q08_other_pe.scheme_explorer_figure(12, e.distances.tolist())
     st = e.state
-    plots.update_scheme_explorer(artists, st["display"], st["weights"], st["causal"],
+    q08_other_pe.update_scheme_explorer(artists, st["display"], st["weights"], st["causal"],
                                  e.artists["title_scores"].get_text(), e.distances, st["decay"])
     assert_blit_matches_full_draw(fig, e.fig)
     assert math.isfinite(st["scale"])

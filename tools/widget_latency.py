@@ -22,7 +22,11 @@ import ipywidgets as W  # noqa: E402
 import torch  # noqa: E402
 
 import transformer_lab as tl  # noqa: E402
-from transformer_lab import widgets  # noqa: E402
+from transformer_lab import viz  # noqa: E402
+from transformer_lab.lessons import (  # noqa: E402
+    q01_multi_head, q02_qk_weights, q03_attention_scores, q04_padding_mask, q05_head_dim, q06_embedding_scale,
+    q07_sinusoidal_pe, q08_other_pe,
+)
 
 __all__ = ["FACTORIES", "options", "latencies", "measure"]
 
@@ -31,18 +35,18 @@ def head_pattern_explorer():
     task = tl.RecallAndPreviousTask(n_keys=4, n_values=3, n_pairs=3)
     cfg = dict(vocab_size=task.vocab_size, n_out=task.n_out, d_model=8, d_ff=0, positional="learned", max_len=task.seq_len)
     models = {f"{h} heads": tl.build_model(tl.ModelConfig(n_heads=h, n_layers=2, **cfg), h) for h in (1, 2)}
-    return widgets.HeadPatternExplorer(models, task, examples=task.batch(4, seed=1), eval_batch=task.batch(64, seed=2))
+    return q01_multi_head.HeadPatternExplorer(models, task, examples=task.batch(4, seed=1), eval_batch=task.batch(64, seed=2))
 
 
 FACTORIES = {
-    "ScoreDistributionExplorer (03)": widgets.ScoreDistributionExplorer,
-    "SymmetricQKExplorer (02)": widgets.SymmetricQKExplorer,
-    "PaddingMaskExplorer (04)": widgets.PaddingMaskExplorer,
+    "ScoreDistributionExplorer (03)": q03_attention_scores.ScoreDistributionExplorer,
+    "SymmetricQKExplorer (02)": q02_qk_weights.SymmetricQKExplorer,
+    "PaddingMaskExplorer (04)": q04_padding_mask.PaddingMaskExplorer,
     "HeadPatternExplorer (01)": head_pattern_explorer,
-    "HeadCostExplorer (05)": widgets.HeadCostExplorer,
-    "EmbeddingScaleExplorer (06)": widgets.EmbeddingScaleExplorer,
-    "PositionalEncodingExplorer (07)": widgets.PositionalEncodingExplorer,
-    "PositionalSchemeExplorer (08)": widgets.PositionalSchemeExplorer,
+    "HeadCostExplorer (05)": q05_head_dim.HeadCostExplorer,
+    "EmbeddingScaleExplorer (06)": q06_embedding_scale.EmbeddingScaleExplorer,
+    "PositionalEncodingExplorer (07)": q07_sinusoidal_pe.PositionalEncodingExplorer,
+    "PositionalSchemeExplorer (08)": q08_other_pe.PositionalSchemeExplorer,
 }
 
 

@@ -1,65 +1,79 @@
-"""transformer_lab: the math, toy models and tasks behind the eight Transformer notebooks.
+"""transformer_lab: the core of the lab, written to read like the paper.
 
-Importing the package has no side effects and imports neither matplotlib nor ipywidgets:
-``transformer_lab.plots`` and ``transformer_lab.widgets`` are imported explicitly by notebooks.
+- ``scores``, ``attention``, ``multi_head``: how a query scores a key; the masked softmax and
+  ``softmax(q kᵀ/√d_k + mask) v``; h heads side by side.
+- ``masks``, ``positional``: which keys take part; where positions enter (input, q and k, scores).
+- ``config``, ``model``: a typed ``ModelConfig`` and ``TinyTransformer``.
+- ``tasks``, ``train``, ``stacked``, ``optim``: synthetic tasks, a training loop, seeds trained together.
+- ``randomness``, ``evidence``, ``measure``: seeds from one base, claims decided over seeds, time and memory.
+
+Each notebook's own analysis, experiments, figures and explorer live in
+``transformer_lab.lessons.qNN_<slug>``; the shared figure and explorer machinery in
+``transformer_lab.viz``. Importing the package has no side effects and imports neither
+matplotlib nor ipywidgets.
 """
 
-from .attention import (
-    SCORE_FUNCTIONS,
-    AdditiveScore,
-    BilinearScore,
-    DotScore,
-    MultiHeadAttention,
-    ScaledDotScore,
-    additive_scores,
-    attend,
-    bilinear_scores,
-    dot_scores,
-    make_score,
-    masked_softmax,
-    scaled_dot_product_attention,
-    scaled_dot_scores,
-)
+from . import evidence, randomness
+from .attention import attend, fused_attention, masked_softmax, scaled_dot_product_attention
 from .config import ModelConfig
+from .evidence import approx, claims_table, fmt_gap
 from .masks import (
     causal_mask,
     combine_masks,
     from_torch_key_padding_mask,
+    fully_masked_rows,
     key_mask_to_attention_mask,
     padding_mask,
+    position_ids,
     query_mask_to_attention_mask,
     safe_fill_value,
     to_additive,
     to_boolean,
     to_torch_key_padding_mask,
+    unmask_fully_masked_rows,
 )
-from .masks import fully_masked_rows, position_ids, unmask_fully_masked_rows  # notebook 04
-from . import masking  # notebook 04: fills, leaks, rows with no key, padding invariance, masked loss/pooling
 from .model import TinyTransformer, build_model
+from .multi_head import MultiHeadAttention
 from .positional import (
     POSITIONAL_SCHEMES,
+    AlibiPositional,
+    IndexPositional,
     LearnedPositional,
+    NormalizedPositional,
     NoPositional,
     PositionalScheme,
+    RotaryPositional,
+    ShawRelativePositional,
     SinusoidalPositional,
+    T5RelativeBias,
     make_positional,
     sinusoidal_encoding,
 )
-from .tasks import IGNORE, KeyValueRecallTask, PointerTask, Task
-from .tasks import CyclicSuccessorTask, PartnerTask  # notebook 02
-from . import qk  # notebook 02: tied vs separate W_Q, W_K: symmetry, self-preference, what a head can express
-from .tasks import RecallAndPreviousTask  # notebooks 01 and 05
-from .tasks import LocalCopyTask  # notebook 08
-from .tasks import ReverseTask  # notebook 06
-from . import embedding, sinusoidal  # notebooks 06 and 07: embedding statistics; what the sinusoids can tell a model
-from .positional import AlibiPositional, IndexPositional, NormalizedPositional, RotaryPositional  # notebook 08
-from .positional import ShawRelativePositional, T5RelativeBias  # notebook 08
-from . import pe_analysis  # notebook 08: score patterns, translation invariance, length limits, loss by length
-from . import heads  # notebooks 01 and 05: head layout, cost, rank, ablation
-from .report import claims_table, fmt_gap  # every notebook: the note's claims with computed verdicts
-from .train import History, SeedRuns, TrainConfig, evaluate, final_accuracy, train, train_many, train_seeds
-from .randomness import base_seed, eval_seed, seed, seeds  # every seed a notebook uses: moved by $TRANSFORMER_LAB_SEED
-from . import evidence  # claims decided over seeds; approx() marks numbers whose last digits depend on the machine
-from .evidence import approx
+from .randomness import base_seed, eval_seed, seed, seeds
+from .scores import (
+    SCORE_FUNCTIONS,
+    AdditiveScore,
+    BilinearScore,
+    DotScore,
+    ScaledDotScore,
+    additive_scores,
+    bilinear_scores,
+    dot_scores,
+    make_score,
+    scaled_dot_scores,
+)
+from .stacked import SeedRuns, train_many, train_seeds
+from .tasks import (
+    IGNORE,
+    CyclicSuccessorTask,
+    KeyValueRecallTask,
+    LocalCopyTask,
+    PartnerTask,
+    PointerTask,
+    RecallAndPreviousTask,
+    ReverseTask,
+    Task,
+)
+from .train import History, TrainConfig, evaluate, final_accuracy, train
 
 __version__ = "0.1.0"

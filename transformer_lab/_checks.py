@@ -10,6 +10,7 @@ once, outside the transform.
 
 from __future__ import annotations
 
+import numbers
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
@@ -50,12 +51,43 @@ def check_tensor(name: str, x, ndim: int | tuple[int, ...] | None = None, floati
     return x
 
 
-def check_positive_int(name: str, value, minimum: int = 1) -> int:
+def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = None) -> int:
+    """An int (not a bool, not 8.0: a wrong type is a TypeError) in ``[minimum, maximum]`` (a wrong
+    value is a ValueError); either bound may be None."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        expected = (f">= {minimum}" if maximum is None else f"<= {maximum}" if minimum is None
+                    else f"in [{minimum}, {maximum}]")
+        raise ValueError(f"{name} must be {expected}, got {value}")
     return value
+
+
+def check_seed(name: str, seed, minimum: int | None = None) -> int:
+    """An integer seed (numpy ints too; not a bool, not 1.5, which ``int()`` would silently turn into 1)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
+    if minimum is not None and seed < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {seed}")
+    return int(seed)
+
+
+def check_bool(name: str, value) -> bool:
+    """A Python bool (``1`` and ``"yes"`` are not)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value
+
+
+def check_mask(name: str, mask, ndim: int | None = None) -> torch.Tensor:
+    """A bool tensor, True where a key takes part (a float 0/1 tensor is refused: its convention is unknown)."""
+    check_tensor(name, mask, ndim=ndim)
+    if mask.dtype != torch.bool:
+        raise TypeError(
+            f"{name} must be a bool tensor (True = take part), got dtype {mask.dtype}; "
+            "convert a 0/1 tensor with .bool() after checking its convention"
+        )
+    return mask
 
 
 def check_finite(name: str, x: torch.Tensor) -> torch.Tensor:
@@ -92,8 +124,16 @@ def check_number(name: str, value, minimum: float | None = None, maximum: float 
     return value
 
 
+def is_choice(value, choices) -> bool:
+    """Equal to a choice and of its type: ``True`` is not the choice ``1``, nor ``2.0`` the choice ``2``."""
+    return any(type(c) is type(value) and c == value for c in choices)
+
+
 def check_choice(name: str, value, choices):
-    """One of ``choices``; the message lists them."""
-    if value not in tuple(choices):
-        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
-    return value
+    """One of ``choices`` (of the same type: a wrong type is a TypeError, a wrong value a ValueError)."""
+    choices = tuple(choices)
+    if is_choice(value, choices):
+        return value
+    if any(type(c) is type(value) for c in choices):
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__} {value!r}")

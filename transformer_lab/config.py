@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .attention import SCORE_FUNCTIONS
+from ._checks import check_bool, check_choice, check_int
+from .scores import SCORE_FUNCTIONS
 from .positional import POSITIONAL_SCHEMES
 
 __all__ = ["ModelConfig"]
@@ -35,40 +36,34 @@ class ModelConfig:
     tie_weights: bool = False  # output layer reuses the embedding matrix (Press & Wolf 2017)
     mask_self: bool = False  # forbid attending to oneself, as Reformer does with shared QK (notebook 02)
 
+    attention: Literal["fused", "written"] = "fused"  # "written": train through masked_softmax (notebook 04)
+
     def __post_init__(self):
+        """Every field checked by name: a wrong type is a TypeError, a wrong value a ValueError."""
         for name in ("vocab_size", "d_model", "n_heads", "n_layers", "max_len"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"ModelConfig.{name} must be a positive int, got {value!r}")
-        if isinstance(self.d_ff, bool) or not isinstance(self.d_ff, int) or self.d_ff < 0:
-            raise ValueError(f"ModelConfig.d_ff must be an int >= 0 (0 = no MLP), got {self.d_ff!r}")
+            check_int(f"ModelConfig.{name}", getattr(self, name))
+        check_int("ModelConfig.d_ff", self.d_ff, minimum=0)  # 0 = attention-only blocks
         for name in ("n_out", "head_dim", "additive_width"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"ModelConfig.{name} must be a positive int or None, got {value!r}")
+            if getattr(self, name) is not None:
+                check_int(f"ModelConfig.{name}", getattr(self, name))
+        for name in ("share_qk", "causal", "embed_scale", "tie_weights", "mask_self"):
+            check_bool(f"ModelConfig.{name}", getattr(self, name))
+        check_choice("ModelConfig.score", self.score, sorted(SCORE_FUNCTIONS))
+        check_choice("ModelConfig.positional", self.positional, sorted(POSITIONAL_SCHEMES))
+        check_choice("ModelConfig.norm", self.norm, ("pre", "post", "none"))
+        check_choice("ModelConfig.embed_init", self.embed_init, ("normal", "xavier", "scaled_normal"))
+        check_choice("ModelConfig.attention", self.attention, ("fused", "written"))
         if self.head_dim is None and self.d_model % self.n_heads:
             raise ValueError(
                 f"ModelConfig.d_model={self.d_model} is not divisible by n_heads={self.n_heads}; "
                 "change n_heads or set head_dim explicitly"
             )
-        if self.score not in SCORE_FUNCTIONS:
-            raise ValueError(f"ModelConfig.score must be one of {sorted(SCORE_FUNCTIONS)}, got {self.score!r}")
         if self.additive_width is not None and self.score != "additive":
             raise ValueError(f"ModelConfig.additive_width applies to score='additive' only, got score={self.score!r}")
-        if self.positional not in POSITIONAL_SCHEMES:
-            raise ValueError(
-                f"ModelConfig.positional must be one of {sorted(POSITIONAL_SCHEMES)}, got {self.positional!r}"
-            )
-        for name, allowed in (("norm", ("pre", "post", "none")), ("embed_init", ("normal", "xavier", "scaled_normal"))):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"ModelConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if self.tie_weights and self.output_size != self.vocab_size:
             raise ValueError(
                 f"ModelConfig.tie_weights needs n_out == vocab_size, got n_out={self.n_out}, vocab_size={self.vocab_size}"
             )
-
-        if not isinstance(self.mask_self, bool):
-            raise TypeError(f"ModelConfig.mask_self must be a bool, got {self.mask_self!r}")
 
     @property
     def output_size(self) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_positive_int, check_tensor
+from ._checks import check_int, check_tensor
 
 __all__ = [
     "padding_mask",
@@ -57,7 +57,7 @@ def padding_mask(lengths, max_len: int | None = None, side: str = "right") -> to
     longest = int(lengths.max()) if lengths.numel() else 0
     if max_len is None:
         max_len = longest
-    check_positive_int("max_len", max_len, minimum=0)
+    check_int("max_len", max_len, minimum=0)
     if longest > max_len:
         raise ValueError(f"lengths must be <= max_len={max_len}, got a length of {longest}")
     pos = torch.arange(max_len, device=lengths.device)  # (S,)
@@ -72,8 +72,8 @@ def causal_mask(T: int, S: int | None = None, device=None) -> torch.Tensor:
     >>> causal_mask(3).int().tolist()
     [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
     """
-    check_positive_int("T", T)
-    S = T if S is None else check_positive_int("S", S)
+    check_int("T", T)
+    S = T if S is None else check_int("S", S)
     if S < T:
         raise ValueError(f"S must be >= T for a causal mask (keys cover the queries), got T={T}, S={S}")
     return torch.ones(T, S, dtype=torch.bool, device=device).tril(diagonal=S - T)

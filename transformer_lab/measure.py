@@ -14,7 +14,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from ._checks import check_number, check_positive_int
+from ._checks import check_number, check_int
 
 __all__ = ["time_call", "peak_tensor_bytes"]
 
@@ -31,7 +31,7 @@ def time_call(fn: Callable[[], object], repeats: int = 5, min_seconds: float = 0
     the minimum over repeats is the least disturbed by other work on the machine.
     """
     _check_callable(fn)
-    check_positive_int("repeats", repeats)
+    check_int("repeats", repeats)
     check_number("min_seconds", min_seconds, minimum=0)  # inf would double the runs forever
     timer = timeit.Timer(fn)
     number = 1

@@ -15,6 +15,8 @@ from typing import Iterable
 import torch
 from torch.optim.adam import adam
 
+from ._checks import check_number
+
 __all__ = ["AdamW"]
 
 
@@ -32,13 +34,11 @@ class AdamW:
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
     ):
+        check_number("lr", lr, above=0)
+        check_number("weight_decay", weight_decay, minimum=0)
         self.params = [p for p in params if p.requires_grad]
         if not self.params:
             raise ValueError("params must hold at least one tensor that requires grad, got none")
-        if not lr > 0:
-            raise ValueError(f"lr must be > 0, got {lr}")
-        if not weight_decay >= 0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
         # the state torch.optim.Adam keeps per parameter, created on its first gradient
         self.state: dict[torch.nn.Parameter, dict[str, torch.Tensor]] = {}

@@ -11,24 +11,16 @@ from the bases 1 … 20 to count how often each claim holds.
 
 from __future__ import annotations
 
-import numbers
 import os
 
 import torch
 
-__all__ = ["SEED_ENV", "SEEDS_PER_BASE", "base_seed", "seed", "seeds", "eval_seed", "make_generator", "check_seed"]
+from ._checks import check_int, check_seed
+
+__all__ = ["SEED_ENV", "SEEDS_PER_BASE", "base_seed", "seed", "seeds", "eval_seed", "make_generator"]
 
 SEED_ENV = "TRANSFORMER_LAB_SEED"
 SEEDS_PER_BASE = 1000  # base b owns the seeds 1000·b … 1000·b + 999: bases never share a seed
-
-
-def check_seed(name: str, seed, minimum: int | None = None) -> int:
-    """An integer seed (not a bool; ``>= minimum`` if given): ``int(1.5)`` would silently reuse seed 1."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
-    if minimum is not None and seed < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {seed}")
-    return int(seed)
 
 
 def make_generator(seed: int) -> torch.Generator:
@@ -50,20 +42,13 @@ def base_seed(base: int | None = None) -> int:
 
 def seed(i: int = 0, base: int | None = None) -> int:
     """One seed for a demonstration (an input, an untrained model): ``1000·base + i``."""
-    if isinstance(i, bool) or not isinstance(i, int):
-        raise TypeError(f"i must be an int (which seed of the base), got {type(i).__name__} {i!r}")
-    if not 0 <= i < SEEDS_PER_BASE - 1:
-        raise ValueError(f"i must be in [0, {SEEDS_PER_BASE - 2}] (seed {SEEDS_PER_BASE - 1} is the evaluation batch's), got {i}")
+    check_int("i", i, minimum=0, maximum=SEEDS_PER_BASE - 2)  # the last seed is the evaluation batch's
     return SEEDS_PER_BASE * base_seed(base) + i
 
 
 def seeds(n: int = 5, base: int | None = None) -> tuple[int, ...]:
     """The ``n`` training seeds of an experiment: ``1000·base + 0 … n-1`` (base: see :func:`base_seed`)."""
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int (how many seeds), got {type(n).__name__} {n!r}")
-    if not 1 <= n < SEEDS_PER_BASE:
-        raise ValueError(f"n must be in [1, {SEEDS_PER_BASE - 1}] (seeds per experiment; the last is the evaluation "
-                         f"batch's), got {n}")
+    check_int("n", n, minimum=1, maximum=SEEDS_PER_BASE - 1)  # the last seed is the evaluation batch's
     start = SEEDS_PER_BASE * base_seed(base)
     return tuple(range(start, start + n))
 

@@ -1,33 +1,26 @@
 """A small, deterministic training loop that returns a history and takes callbacks.
 
 The notebook decides what to print; the loop prints nothing (a ``tqdm.auto`` bar only when
-``progress=True``).
+``progress=True``). Several seeds of one model train together in :mod:`transformer_lab.stacked`.
 """
 
 from __future__ import annotations
 
-import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call, stack_module_state, vmap
 
-from ._checks import under_vmap
+from ._checks import check_int, check_number, check_seed
+from .config import ModelConfig
 from .optim import AdamW
-from .randomness import seeds as default_seeds
-from .randomness import check_seed as _check_seed, make_generator
+from .randomness import make_generator
 from .tasks import IGNORE, Task
 
-if TYPE_CHECKING:
-    from .config import ModelConfig
-
-__all__ = [
-    "TrainConfig", "History", "SeedRuns", "train", "train_seeds", "train_many", "final_accuracy", "evaluate",
-    "loss_and_accuracy", "torch_threads",
-]
+__all__ = ["TrainConfig", "History", "train", "final_accuracy", "evaluate", "loss_and_accuracy", "torch_threads",
+           "check_runs", "check_histories"]
 
 
 @dataclass
@@ -47,29 +40,17 @@ class TrainConfig:
     threads: int | None = 1
 
     def __post_init__(self):
-        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1):
-            raise ValueError(f"TrainConfig.threads must be a positive int or None, got {self.threads!r}")
-        for name in ("seed", "eval_seed"):  # int(1.5) would silently reuse seed 1
-            _check_seed(f"TrainConfig.{name}", getattr(self, name))
+        """Every field checked by name: a wrong type is a TypeError, a wrong value a ValueError."""
         for name in ("steps", "batch_size", "eval_every", "eval_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"TrainConfig.{name} must be a positive int, got {value!r}")
-        for name in ("lr", "weight_decay", "grad_clip"):
-            value = getattr(self, name)
-            if value is None and name == "grad_clip":
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"TrainConfig.{name} must be a number, got {value!r}")
-        if not self.lr > 0:
-            raise ValueError(f"TrainConfig.lr must be > 0, got {self.lr}")
-        if not self.weight_decay >= 0:
-            raise ValueError(f"TrainConfig.weight_decay must be >= 0, got {self.weight_decay}")
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            raise ValueError(
-                f"TrainConfig.grad_clip must be > 0 or None (no clipping), got {self.grad_clip}; "
-                "a negative max norm would flip the gradients"
-            )
+            check_int(f"TrainConfig.{name}", getattr(self, name))
+        for name in ("seed", "eval_seed"):  # int(1.5) would silently reuse seed 1
+            check_seed(f"TrainConfig.{name}", getattr(self, name))
+        if self.threads is not None:
+            check_int("TrainConfig.threads", self.threads)
+        check_number("TrainConfig.lr", self.lr, above=0)
+        check_number("TrainConfig.weight_decay", self.weight_decay, minimum=0)
+        if self.grad_clip is not None:  # a negative max norm would flip the gradients
+            check_number("TrainConfig.grad_clip", self.grad_clip, above=0)
 
 
 @dataclass
@@ -173,7 +154,7 @@ def _train(model, task: Task, cfg: TrainConfig, callbacks, progress: bool) -> Hi
     history = History()
     steps = range(1, cfg.steps + 1)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # optional: only when a progress bar is asked for
 
         steps = tqdm(steps, desc="training", leave=False)
     model.train()
@@ -196,141 +177,16 @@ def _train(model, task: Task, cfg: TrainConfig, callbacks, progress: bool) -> Hi
     return history
 
 
-@dataclass
-class SeedRuns:
-    """One configuration trained on several seeds: a :class:`History` and a trained model per seed."""
-
-    seeds: tuple[int, ...]
-    histories: list[History]
-    models: list[torch.nn.Module]
-
-    @property
-    def final_accuracy(self) -> list[float]:
-        """The last evaluation accuracy of each seed."""
-        return [h.final_accuracy for h in self.histories]
-
-    @property
-    def final_loss(self) -> list[float]:
-        """The last evaluation loss of each seed."""
-        return [h.final_loss for h in self.histories]
 
 
-def train_seeds(
-    model_cfg: "ModelConfig",
-    task: Task,
-    seeds: tuple[int, ...],
-    cfg: TrainConfig | None = None,
-    progress: bool = False,
-) -> SeedRuns:
-    """Train one model per seed, **all seeds at once**: the weights of the N models are stacked and
-    one forward pass runs them side by side (``torch.func.vmap``), so N tiny models cost about as
-    much as one (their time goes to dispatching ops, not to arithmetic).
-
-    Seed s means what it means in :func:`train_many`: ``build_model(model_cfg, s)`` and training
-    batches drawn with seed s, evaluated on the batch drawn with ``cfg.eval_seed``. The result equals
-    training the seeds one after the other, up to float rounding (tests/test_train_seeds.py holds
-    them together). Gradients are clipped per seed, AdamW updates each entry on its own.
-    """
-    from .model import build_model  # model imports attention and positional; train stays below them
-
-    check_runs({"model_cfg": model_cfg}, task, seeds, cfg)
-    cfg = cfg or TrainConfig()
-    models = [build_model(model_cfg, s) for s in seeds]
-    with torch_threads(cfg.threads):
-        histories = _train_stacked(models, task, tuple(seeds), cfg, progress)
-    return SeedRuns(tuple(seeds), histories, [m.eval() for m in models])
 
 
-def _train_stacked(models: list[torch.nn.Module], task: Task, seeds: tuple[int, ...], cfg: TrainConfig,
-                   progress: bool) -> list[History]:
-    N = len(models)
-    params, buffers = stack_module_state(models)  # {name: (N, ...)}; tied weights appear once
-    skeleton = copy.deepcopy(models[0])  # the architecture; functional_call swaps its weights per seed
-
-    def forward(p, b, tokens):  # one seed's weights and tokens (B, T) -> logits (B, T, C)
-        return functional_call(skeleton, (p, b), (tokens,))
-
-    per_seed_batch = vmap(forward)  # (N, B, T) -> (N, B, T, C)
-    shared_batch = vmap(forward, in_dims=(0, 0, None))  # (B, T), one batch for every seed
-    weights = list(params.values())
-    opt = AdamW(weights, lr=cfg.lr, weight_decay=cfg.weight_decay)  # elementwise: each seed on its own
-    gens = [make_generator(s) for s in seeds]
-    eval_tokens, eval_targets = task.batch(cfg.eval_size, cfg.eval_seed)
-    histories = [History() for _ in seeds]
-    steps = range(1, cfg.steps + 1)
-    if progress:
-        from tqdm.auto import tqdm  # optional: only when a progress bar is asked for
-
-        steps = tqdm(steps, desc=f"training {N} seeds", leave=False)
-    for step in steps:
-        batches = [task.sample(cfg.batch_size, g) for g in gens]
-        tokens = torch.stack([t for t, _ in batches])  # (N, B, T)
-        targets = torch.stack([y for _, y in batches])  # (N, B, T)
-        with under_vmap():  # token ids come from the task; the loss is checked below
-            logits = per_seed_batch(params, buffers, tokens)  # (N, B, T, C)
-        loss, _ = stacked_loss_and_accuracy(logits, targets)  # (N,)
-        if not torch.isfinite(loss.detach()).all():
-            bad = [s for s, ok in zip(seeds, torch.isfinite(loss.detach()).tolist()) if not ok]
-            raise ValueError(f"the training loss became NaN or inf at step {step} for seeds {bad}; lower TrainConfig.lr "
-                             "or keep TrainConfig.grad_clip")
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()  # seeds share no weight: each gets the gradient of its own loss
-        if cfg.grad_clip is not None:
-            _clip_per_seed([w.grad for w in weights if w.grad is not None], cfg.grad_clip)
-        opt.step()
-        for h, value in zip(histories, loss.tolist()):
-            h.train_loss.append(value)
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            with torch.no_grad(), under_vmap():
-                eval_logits = shared_batch(params, buffers, eval_tokens)  # (N, B, T, C)
-            ev_loss, ev_acc = stacked_loss_and_accuracy(eval_logits, eval_targets.expand(N, *eval_targets.shape))
-            for h, l, a in zip(histories, ev_loss.tolist(), ev_acc.tolist()):
-                h.eval_steps.append(step)
-                h.eval_loss.append(l)
-                h.eval_accuracy.append(a)
-    with torch.no_grad():
-        for i, model in enumerate(models):
-            for name, p in model.named_parameters():
-                p.copy_(params[name][i])
-    return histories
 
 
-def stacked_loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-seed cross-entropy and accuracy over scored positions: ``logits (N, B, T, C)``,
-    ``targets (N, B, T)`` -> ``(N,)`` each, what :func:`loss_and_accuracy` gives each seed."""
-    scored = targets != IGNORE  # (N, B, T)
-    count = scored.flatten(1).sum(1)  # (N,)
-    ce = F.cross_entropy(logits.flatten(0, 2), targets.flatten(), ignore_index=IGNORE, reduction="none")  # (N·B·T,)
-    loss = ce.view_as(targets).flatten(1).sum(1) / count  # (N,)
-    right = ((logits.detach().argmax(-1) == targets) & scored).flatten(1).sum(1)  # (N,)
-    return loss, right / count
 
 
-def _clip_per_seed(grads: list[torch.Tensor], max_norm: float) -> None:
-    """``clip_grad_norm_`` for each seed separately: ``grads`` are ``(N, ...)``."""
-    norms = torch.stack([g.flatten(1).norm(dim=1) for g in grads]).norm(dim=0)  # (N,) one norm per seed
-    coef = (max_norm / (norms + 1e-6)).clamp(max=1.0)  # (N,)
-    for g in grads:
-        g.mul_(coef.view(-1, *[1] * (g.dim() - 1)))
 
 
-def train_many(
-    configs: dict[str, "ModelConfig"],
-    task: Task,
-    seeds: tuple[int, ...] | None = None,
-    cfg: TrainConfig | None = None,
-    progress: bool = False,
-) -> dict[str, SeedRuns]:
-    """Train every configuration on every seed: ``{label: SeedRuns}``, the seeds of one
-    configuration trained together (:func:`train_seeds`).
-
-    ``seeds=None`` takes ``randomness.seeds(5)``: five seeds derived from the base seed
-    (``$TRANSFORMER_LAB_SEED``). Seed s builds each model with ``build_model(config, s)`` and draws
-    its training data with seed s, so two labels with the same seed see the same batches.
-    """
-    seeds = default_seeds() if seeds is None else seeds
-    check_runs(configs, task, seeds, cfg)
-    return {label: train_seeds(model_cfg, task, seeds, cfg, progress) for label, model_cfg in configs.items()}
 
 
 def final_accuracy(histories: list[History]) -> float:
@@ -344,8 +200,6 @@ def final_accuracy(histories: list[History]) -> float:
 def check_runs(configs, task, seeds, cfg) -> None:
     """``{label: ModelConfig}`` that each fit ``task``, a tuple of int seeds >= 0, a TrainConfig or None:
     refused before anything trains."""
-    from .config import ModelConfig
-
     if not isinstance(configs, Mapping):
         raise TypeError(f"configs must be a non-empty dict {{label: ModelConfig}}, got {type(configs).__name__}")
     if not configs:
@@ -367,7 +221,7 @@ def check_runs(configs, task, seeds, cfg) -> None:
     if not seeds:
         raise ValueError("seeds must name at least one seed, got ()")
     for i, s in enumerate(seeds):
-        if _check_seed(f"seeds[{i}]", s) < 0:
+        if check_seed(f"seeds[{i}]", s) < 0:
             raise ValueError(f"seeds[{i}] must be >= 0, got {s}")
     if cfg is not None and not isinstance(cfg, TrainConfig):
         raise TypeError(f"cfg must be a TrainConfig or None, got {type(cfg).__name__}")

@@ -72,8 +72,8 @@ import torch
 from torch import nn
 
 import transformer_lab as tl
+from transformer_lab import viz
 from transformer_lab.lessons import q01_multi_head as lesson
-from transformer_lab.widgets import HeadPatternExplorer, Quiz
 
 torch.set_num_threads(1)  # same numbers on every machine (thread count changes float sums); tiny models lose little
 torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
@@ -160,7 +160,7 @@ assert len(set(model_params.values())) == 1
 
 # %%
 eval_tokens, eval_targets = task.batch(lesson.TRAIN.eval_size, seed=result.eval_seed)  # the evaluation batch of training
-explorer = HeadPatternExplorer(result.models(0), task, examples=task.batch(8, seed=tl.seed(7)),
+explorer = lesson.HeadPatternExplorer(result.models(0), task, examples=task.batch(8, seed=tl.seed(7)),
                                eval_batch=(eval_tokens, eval_targets), model="8 heads", head=0)
 explorer
 
@@ -353,7 +353,7 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 # 3. Replace the task with `tl.KeyValueRecallTask`, which needs only one relation. Is one head still worse?
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "d_model = 512, h = 8. How many parameters do W_Q, W_K, W_V, W_O have together (no biases)?",
      "options": ["4·512·64", "4·512·512", "8·4·512·512"], "answer": 1,
      "why": "Each of the four matrices is d_model × (h·d_k) = 512 × 512, whatever h is."},

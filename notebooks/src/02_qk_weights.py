@@ -50,7 +50,7 @@
 # the same tokens here, self-attention), **D** model width, **Dh** head width ($d_k$).
 #
 # Tokens `X (T, D)`, projections `W_Q, W_K (D, Dh)` (the math convention `x @ W`; an `nn.Linear` stores
-# the transpose). `qk.qk_scores` computes $(XW_Q)(XW_K)^\top/\sqrt{d_k}$, and with `w_k=None` it ties
+# the transpose). `lesson.qk_scores` computes $(XW_Q)(XW_K)^\top/\sqrt{d_k}$, and with `w_k=None` it ties
 # $W_K=W_Q$ the way `MultiHeadAttention(share_qk=True)` does. No bias for now (it comes back below).
 
 # %%
@@ -74,22 +74,21 @@ import torch.nn.functional as F
 from IPython.display import Image
 
 import transformer_lab as tl
-from transformer_lab import plots, qk
+from transformer_lab import viz
 from transformer_lab.lessons import q02_qk_weights as lesson
-from transformer_lab.widgets import Quiz, SymmetricQKExplorer
 
 torch.set_num_threads(1)  # one thread: tiny models lose nothing, and a run does not depend on the core count
 T, D, Dh = 6, 16, 4  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0): tl.seed(i)
-X = qk.qk_inputs("equal norms", T, D, seed=tl.seed(0))  # (T, D): six tokens, each of norm √D
-W_Q, W_K = qk.random_qk_weights(D, Dh, seed=tl.seed(0))  # (D, Dh) each, N(0, 1/D) entries
+X = lesson.qk_inputs("equal norms", T, D, seed=tl.seed(0))  # (T, D): six tokens, each of norm √D
+W_Q, W_K = lesson.random_qk_weights(D, Dh, seed=tl.seed(0))  # (D, Dh) each, N(0, 1/D) entries
 
-S_untied = qk.qk_scores(X, W_Q, W_K)  # (T, T) = (XW_Q)(XW_K)ᵀ/√d_k
-S_tied = qk.qk_scores(X, W_Q)  # (T, T) = (XW)(XW)ᵀ/√d_k with W = W_Q
+S_untied = lesson.qk_scores(X, W_Q, W_K)  # (T, T) = (XW_Q)(XW_K)ᵀ/√d_k
+S_tied = lesson.qk_scores(X, W_Q)  # (T, T) = (XW)(XW)ᵀ/√d_k with W = W_Q
 torch.testing.assert_close(S_tied, X @ W_Q @ W_Q.T @ X.T / math.sqrt(Dh))  # the closed form X W Wᵀ Xᵀ/√d_k
 torch.testing.assert_close(S_untied, tl.bilinear_scores(X, X, W_Q @ W_K.T / math.sqrt(Dh)))  # a bilinear form xᵀ M x'
 for name, s in (("untied", S_untied), ("tied", S_tied)):
-    print(f"{name:7s} S {tuple(s.shape)}   asymmetry ‖S−Sᵀ‖/‖S‖ = {qk.asymmetry(s):.3f}")
-assert qk.asymmetry(S_tied) < 1e-6 and qk.asymmetry(S_untied) > 0.3
+    print(f"{name:7s} S {tuple(s.shape)}   asymmetry ‖S−Sᵀ‖/‖S‖ = {lesson.asymmetry(s):.3f}")
+assert lesson.asymmetry(S_tied) < 1e-6 and lesson.asymmetry(S_untied) > 0.3
 
 # %% [markdown]
 # The tied scores are symmetric up to float32 rounding: the asymmetry is below $10^{-6}$ and prints as
@@ -106,7 +105,7 @@ with torch.no_grad():
     _, weights = mha(X[None])  # X as a batch of one: (B, T, D) -> weights (B, H, T, T)
     W = mha.q_proj.weight.T  # (D, D): one head of width D; nn.Linear stores Wᵀ
     q = X @ W  # (T, D), and k = q
-    ours = torch.softmax(qk.qk_scores(X, W), dim=-1)  # (T, T)
+    ours = torch.softmax(lesson.qk_scores(X, W), dim=-1)  # (T, T)
     v = torch.eye(T)  # (T, T): values = one-hot rows, so the output *is* the weight matrix
     fused = F.scaled_dot_product_attention(q[None], q[None], v[None])[0]  # (T, T)
 torch.testing.assert_close(weights[0, 0], ours)
@@ -120,7 +119,7 @@ print(f"MultiHeadAttention(share_qk=True) weights {tuple(weights.shape)} == soft
 # it has negative eigenvalues.
 
 # %%
-eig_tied, eig_untied = qk.symmetric_eigenvalues(S_tied), qk.symmetric_eigenvalues(S_untied)
+eig_tied, eig_untied = lesson.symmetric_eigenvalues(S_tied), lesson.symmetric_eigenvalues(S_untied)
 fmt = lambda e: " ".join(f"{round(v, 2) + 0.0:6.2f}" for v in e.tolist())  # noqa: E731  (+0.0 prints -0.00 as 0.00)
 print(f"tied   eigenvalues of S:          {fmt(eig_tied)}")
 print(f"untied eigenvalues of (S+Sᵀ)/2:   {fmt(eig_untied)}")
@@ -137,15 +136,15 @@ assert eig_untied.min() < -0.1  # not PSD
 
 # %%
 b = torch.randn(Dh, generator=tl.randomness.make_generator(tl.seed(1)))  # (Dh,)
-S_bias = qk.qk_scores(X, W_Q, b_q=b)  # tied layer with its bias: q = k = XW + b
+S_bias = lesson.qk_scores(X, W_Q, b_q=b)  # tied layer with its bias: q = k = XW + b
 X1, W1 = torch.cat([X, torch.ones(T, 1)], dim=1), torch.cat([W_Q, b[None]], dim=0)  # (T, D+1), (D+1, Dh)
-torch.testing.assert_close(S_bias, qk.qk_scores(X1, W1), rtol=1e-5, atol=1e-5)  # Gram matrix of [x, 1]
-S_two_biases = qk.qk_scores(X, W_Q, W_Q, b_q=b, b_k=-b)  # one weight, two different biases
-print(f"shared bias: max |S − XWWᵀXᵀ/√d_k| = {(S_bias - S_tied).abs().max():.2f}, asymmetry {qk.asymmetry(S_bias):.3f}, "
-      f"smallest eigenvalue {round(qk.symmetric_eigenvalues(S_bias).min().item(), 2) + 0.0:.2f}")
-print(f"separate biases b_Q = −b_K: asymmetry {qk.asymmetry(S_two_biases):.3f}")
-assert (S_bias - S_tied).abs().max() > 0.1 and qk.asymmetry(S_bias) < 1e-6
-assert qk.symmetric_eigenvalues(S_bias).min() > -1e-4 and qk.asymmetry(S_two_biases) > 0.05
+torch.testing.assert_close(S_bias, lesson.qk_scores(X1, W1), rtol=1e-5, atol=1e-5)  # Gram matrix of [x, 1]
+S_two_biases = lesson.qk_scores(X, W_Q, W_Q, b_q=b, b_k=-b)  # one weight, two different biases
+print(f"shared bias: max |S − XWWᵀXᵀ/√d_k| = {(S_bias - S_tied).abs().max():.2f}, asymmetry {lesson.asymmetry(S_bias):.3f}, "
+      f"smallest eigenvalue {round(lesson.symmetric_eigenvalues(S_bias).min().item(), 2) + 0.0:.2f}")
+print(f"separate biases b_Q = −b_K: asymmetry {lesson.asymmetry(S_two_biases):.3f}")
+assert (S_bias - S_tied).abs().max() > 0.1 and lesson.asymmetry(S_bias) < 1e-6
+assert lesson.symmetric_eigenvalues(S_bias).min() > -1e-4 and lesson.asymmetry(S_two_biases) > 0.05
 
 # %% [markdown]
 # **Symmetric scores, asymmetric weights.** The row softmax divides row $i$ by its own sum
@@ -157,9 +156,9 @@ assert qk.symmetric_eigenvalues(S_bias).min() > -1e-4 and qk.asymmetry(S_two_bia
 A = torch.softmax(S_tied, dim=-1)  # (T, T) attention weights
 Z = torch.exp(S_tied).sum(-1, keepdim=True)  # (T, 1) each row's normaliser
 torch.testing.assert_close(A * Z, (A * Z).T)  # A_ij Z_i = exp(s_ij) = exp(s_ji) = A_ji Z_j
-print(f"asymmetry of the scores {qk.asymmetry(S_tied):.3f}, of the weights {qk.asymmetry(A):.3f}; "
+print(f"asymmetry of the scores {lesson.asymmetry(S_tied):.3f}, of the weights {lesson.asymmetry(A):.3f}; "
       f"row normalisers Z_i range over [{Z.min():.2f}, {Z.max():.2f}]")
-assert qk.asymmetry(A) > 0.05
+assert lesson.asymmetry(A) > 0.05
 
 # %% [markdown]
 # The weights are not symmetric, yet the ranking inside each row is the scores': token $i$'s favourite key
@@ -173,16 +172,16 @@ assert qk.asymmetry(A) > 0.05
 
 # %%
 q2 = torch.tensor([[1.0, 0.0], [3.0, 0.5]])  # ‖q_1‖ = 1, ‖q_2‖ ≈ 3.04
-S2 = qk.qk_scores(q2, torch.eye(2), scale=1.0)  # W = I: S = q qᵀ
+S2 = lesson.qk_scores(q2, torch.eye(2), scale=1.0)  # W = I: S = q qᵀ
 print(f"S = {S2.tolist()}: token 0 scores token 1 ({S2[0, 1]:.1f}) above itself ({S2[0, 0]:.1f}); "
-      f"self-argmax rate {qk.self_argmax_rate(S2):.2f}")
-assert qk.self_argmax_rate(S2) == 0.5
+      f"self-argmax rate {lesson.self_argmax_rate(S2):.2f}")
+assert lesson.self_argmax_rate(S2) == 0.5
 
-fig = plots.new_figure(10, 3.0)
+fig = viz.new_figure(10, 3.0)
 ax_u, ax_t, ax_a = fig.subplots(1, 3)
-plots.plot_heatmap(S_untied, ax_u, cmap="RdBu_r", vmin=-3, vmax=3, title="untied scores S")
-plots.plot_heatmap(S_tied, ax_t, cmap="RdBu_r", vmin=-3, vmax=3, title="tied S = XWWᵀXᵀ/√d_k: symmetric")
-plots.plot_heatmap(A, ax_a, vmin=0, vmax=1, title="tied weights softmax(S): not symmetric")
+viz.plot_heatmap(S_untied, ax_u, cmap="RdBu_r", vmin=-3, vmax=3, title="untied scores S")
+viz.plot_heatmap(S_tied, ax_t, cmap="RdBu_r", vmin=-3, vmax=3, title="tied S = XWWᵀXᵀ/√d_k: symmetric")
+viz.plot_heatmap(A, ax_a, vmin=0, vmax=1, title="tied weights softmax(S): not symmetric")
 fig
 
 # %% [markdown]
@@ -198,7 +197,7 @@ fig
 # smallest projection) score themselves highest.
 
 # %%
-explorer = SymmetricQKExplorer(tied=True, d_k=4, inputs="spread norms")
+explorer = lesson.SymmetricQKExplorer(tied=True, d_k=4, inputs="spread norms")
 explorer
 
 # %% [markdown]
@@ -229,15 +228,15 @@ cs_holds, cs_pairs, self_wins_anyway, key_longer_pairs = 0, 0, 0, 0
 for d_k in D_KS:
     per = {name: [] for name in SETTINGS}
     for seed in (tl.seed(i) for i in range(N_DRAWS)):
-        xs = {kind: qk.qk_inputs(kind, T10, D32, seed) for kind in ("equal norms", "spread norms")}
-        w_q, w_k = qk.random_qk_weights(D32, d_k, seed)
+        xs = {kind: lesson.qk_inputs(kind, T10, D32, seed) for kind in ("equal norms", "spread norms")}
+        w_q, w_k = lesson.random_qk_weights(D32, d_k, seed)
         for name, (kind, tied, normalised) in SETTINGS.items():
-            s = qk.qk_scores(xs[kind], w_q, None if tied else w_k, normalize_keys=normalised)  # (T, T)
-            per[name].append(qk.self_argmax_rate(s, tol=1e-5))  # a tie within float rounding counts for self
+            s = lesson.qk_scores(xs[kind], w_q, None if tied else w_k, normalize_keys=normalised)  # (T, T)
+            per[name].append(lesson.self_argmax_rate(s, tol=1e-5))  # a tie within float rounding counts for self
         q_s = xs["spread norms"] @ w_q  # (T, Dh): Cauchy–Schwarz, pair by pair
         norms = q_s.norm(dim=-1)  # (T,)
         own_longer = norms[:, None] >= norms[None, :]  # (T, T): ‖q_i‖ >= ‖q_j‖
-        beats = qk.self_beats(q_s)  # (T, T): q_i·q_i >= q_i·q_j
+        beats = lesson.self_beats(q_s)  # (T, T): q_i·q_i >= q_i·q_j
         cs_holds, cs_pairs = cs_holds + int(beats[own_longer].sum()), cs_pairs + int(own_longer.sum())
         self_wins_anyway += int(beats[~own_longer].sum())
         key_longer_pairs += int((~own_longer).sum())
@@ -313,7 +312,7 @@ cyclic.figure()
 #
 # On the 512 held-out sequences: the mean attention weight each item puts on its **successor** (right),
 # its **predecessor** (the item that looks at it: wrong), and **itself**; then each row's top key read
-# from the model's own pre-softmax scores (`qk.head_scores`), and how many of the four rows pick the
+# from the model's own pre-softmax scores (`lesson.model_head_scores`), and how many of the four rows pick the
 # successor. In the heatmaps above, rows and columns are ordered by key, averaged over the sequences and
 # the seeds, so the cycle 0 → 1 → 2 → 3 → 0 is the band just right of the diagonal, wrapping at the corner.
 #
@@ -420,8 +419,8 @@ claims = [
      f"(loss on the sequences it trained on {tl.approx(tied_train)} against {tl.approx(tied_eval)} held out; untied "
      f"{tl.approx(untied_eval)} held out).", "3c, 4"),
     ("With K·Kᵀ (no separate Q) the score matrix is symmetric.",
-     "holds", f"Asymmetry below 1e-6, 0.000 printed, against {qk.asymmetry(S_untied):.2f} untied (§1), and below 1e-5 "
-     f"in every trained tied model (§3c). The softmax weights are not symmetric ({qk.asymmetry(A):.2f}), and a shared "
+     "holds", f"Asymmetry below 1e-6, 0.000 printed, against {lesson.asymmetry(S_untied):.2f} untied (§1), and below 1e-5 "
+     f"in every trained tied model (§3c). The softmax weights are not symmetric ({lesson.asymmetry(A):.2f}), and a shared "
      "bias keeps the symmetry (§1).", "1, 3c"),
     ("So the tied version generalises poorly and refines V badly.",
      "holds with a caveat", f"Poor on a directed relation (untied − tied {tl.approx(acc['untied'] - acc['tied'], '+.2f')}); "
@@ -487,18 +486,18 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 # ## 6 · Try it yourself
 #
 # 1. In the explorer, choose tied, $d_k=4$, *spread norms*. Find a row whose circle is off the diagonal and
-#    check Cauchy–Schwarz: is the winning key's projection longer? (`qk.self_beats` gives the whole table.)
+#    check Cauchy–Schwarz: is the winning key's projection longer? (`lesson.self_beats` gives the whole table.)
 # 2. Train `tl.CyclicSuccessorTask(n_keys=3)` and `n_keys=6` with the three variants of §3b
 #    (`tl.train_many({v: lesson.model_config(task, **kw) for v, kw in lesson.VARIANTS.items()}, task)`).
 #    Predict the tied accuracy from `task.symmetric_ceiling` first. Which gets closer to its ceiling, and why?
 # 3. Give the tied model an MLP (`d_ff=64`) or a second layer. Can it get past the single-hop ceiling? Look at
-#    `qk.head_scores` of each layer: are they still symmetric?
+#    `lesson.model_head_scores` of each layer: are they still symmetric?
 # 4. Train the partner task of §3d for 150 steps instead of 40: `lesson.train_partner(steps=150)`, then
 #    `.summary()` and `.table()`. Which claim stops holding? Does the unmasked tied model catch up with
 #    tied + mask, and what happens to its weight on itself?
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "With W_Q = W_K = W and no bias, the score matrix XWWᵀXᵀ is …",
      "options": ["symmetric only", "symmetric and positive semidefinite", "antisymmetric", "diagonal"], "answer": 1,
      "why": "It is the Gram matrix QQᵀ of the projected tokens Q = XW: symmetric, and xᵀQQᵀx = ‖Qᵀx‖² ≥ 0."},

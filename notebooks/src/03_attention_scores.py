@@ -65,9 +65,8 @@ import torch
 import torch.nn.functional as F
 
 import transformer_lab as tl
-from transformer_lab import measure, plots, saturation
+from transformer_lab import measure, viz
 from transformer_lab.lessons import q03_attention_scores as lesson
-from transformer_lab.widgets import Quiz, ScoreDistributionExplorer
 
 torch.set_num_threads(1)  # one thread: tiny models lose nothing, and a run does not depend on the core count
 torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
@@ -116,7 +115,7 @@ for label, mask in [("no mask", None), ("padding mask", keep), ("causal mask", t
     print(f"{label:13s} output {tuple(ours.shape)} weights {tuple(weights.shape)}: matches PyTorch")
 
 # %%
-fig = plots.plot_heatmaps(
+fig = viz.plot_heatmaps(
     {name: s for name, s in scores.items()}, ncols=4, cmap="RdBu_r", vmin=-6, vmax=6
 )
 fig
@@ -136,7 +135,7 @@ fig
 # scaled, they stay spread.
 
 # %%
-explorer = ScoreDistributionExplorer(d_k=64, scaled=False, seed=tl.seed())
+explorer = lesson.ScoreDistributionExplorer(d_k=64, scaled=False, seed=tl.seed())
 explorer
 
 # %% [markdown]
@@ -154,7 +153,7 @@ Image(explorer.image.value)
 
 # %%
 D_KS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-variances = saturation.dot_product_variance(D_KS, n_samples=10_000, seed=tl.seed())
+variances = lesson.dot_product_variance(D_KS, n_samples=10_000, seed=tl.seed())
 slope = torch.linalg.lstsq(
     torch.stack([torch.log(torch.tensor(D_KS, dtype=torch.float64)), torch.ones(len(D_KS), dtype=torch.float64)], 1),
     torch.log(torch.tensor(variances, dtype=torch.float64))[:, None],
@@ -166,7 +165,7 @@ assert abs(slope - 1) < 0.02
 assert all(0.9 < v / d < 1.1 for d, v in zip(D_KS, variances))
 
 # %%
-plots.plot_variance_vs_dk(D_KS, variances).figure
+lesson.plot_variance_vs_dk(D_KS, variances).figure
 
 # %% [markdown]
 # ### 3b · Saturation: the softmax goes one-hot and the gradient to the scores vanishes
@@ -179,12 +178,12 @@ plots.plot_variance_vs_dk(D_KS, variances).figure
 # %%
 sat = {}
 for label, scaled in (("unscaled", False), ("scaled", True)):
-    rows = [saturation.softmax_stats(saturation.random_scores(d, scaled)) for d in D_KS]
+    rows = [lesson.softmax_stats(lesson.random_scores(d, scaled)) for d in D_KS]
     sat[label] = {
         "entropy (nats)": [r["entropy"] for r in rows],
         "max weight": [r["max_weight"] for r in rows],
         "Jacobian norm": [r["jacobian_norm"] for r in rows],
-        "‖∂L/∂scores‖": [saturation.score_gradient_norm(d, scaled) for d in D_KS],
+        "‖∂L/∂scores‖": [lesson.score_gradient_norm(d, scaled) for d in D_KS],
     }
 print(f"{'d_k':>5s} | {'entropy':>15s} | {'max weight':>15s} | {'Jacobian norm':>15s} | {'grad norm':>15s}")
 print(f"{'':>5s} | {'unscaled scaled':>15s} | {'unscaled scaled':>15s} | {'unscaled scaled':>15s} | {'unscaled scaled':>15s}")
@@ -201,7 +200,7 @@ assert min(s_["entropy (nats)"]) > 0.75 * log_S  # scaled: spread at every d_k
 assert max(s_["Jacobian norm"]) / min(s_["Jacobian norm"]) < 1.3  # scaled: gradient scale independent of d_k
 
 # %%
-plots.plot_saturation(D_KS, sat)
+lesson.plot_saturation(D_KS, sat)
 
 # %% [markdown]
 # ### 3c · Cost: additive vs dot attention as the sequence grows
@@ -246,7 +245,7 @@ for i, n in enumerate(ns):
 assert seconds["additive"][-1] > 3 * seconds["scaled dot"][-1]
 
 # %%
-plots.plot_cost(ns, {"peak tensor memory (bytes)": peak, "time per call (s)": seconds})
+lesson.plot_cost(ns, {"peak tensor memory (bytes)": peak, "time per call (s)": seconds})
 
 # %% [markdown]
 # Parameters, per head of width $d_k$: dot and scaled dot add **none** beyond $W_Q, W_K$;
@@ -383,14 +382,14 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 # ## 6 · Try it yourself
 #
 # 1. In the explorer, find the smallest $d_k$ at which the unscaled max weight exceeds 0.9. Check it with
-#    `saturation.softmax_stats(saturation.random_scores(d_k, False))`.
+#    `lesson.softmax_stats(lesson.random_scores(d_k, False))`.
 # 2. Change the experiment in §3d to divide by $d_k$ instead of $\sqrt{d_k}$
 #    (`tl.ScaledDotScore(scale=1/d_k)` as the score module of a `tl.MultiHeadAttention`). Predict first: better or worse at $d_k=256$?
-# 3. Give the queries and keys a non-zero mean (add 1 to every entry in `saturation.random_qk`). Does
+# 3. Give the queries and keys a non-zero mean (add 1 to every entry in `lesson.random_qk`). Does
 #    $1/\sqrt{d_k}$ still give unit variance? Why not?
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "q and k have i.i.d. entries with mean 0 and variance 1. What is Var(q·k) for d_k = 256?",
      "options": ["1", "16", "256", "65536"], "answer": 2,
      "why": "A sum of d_k independent products, each of variance 1: variance d_k (footnote 4)."},

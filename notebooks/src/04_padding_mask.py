@@ -81,8 +81,8 @@ from IPython.display import Image
 from torch import nn
 
 import transformer_lab as tl
-from transformer_lab import masking, plots
-from transformer_lab.widgets import PaddingMaskExplorer, Quiz
+from transformer_lab import viz
+from transformer_lab.lessons import q04_padding_mask as lesson
 
 torch.set_num_threads(1)  # same numbers on every machine (thread count changes float sums); tiny models lose little
 torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
@@ -206,6 +206,30 @@ assert torch.isnan(w_full).all()
 # key "ignored": all NaN. Nothing raises; the model just trains on garbage.
 
 # %% [markdown]
+# ### 1c · Training through the written-out mask
+#
+# Asked for no weights, the model runs torch's fused kernel, so an edit to `tl.masked_softmax` would not
+# change what it learns. `tl.ModelConfig(attention="written")` sends every forward and backward pass
+# through `masked_softmax` instead; both paths train to the same history, up to float rounding. To try
+# your own mask code, edit `masked_softmax` in `transformer_lab/attention.py` and train with
+# `attention="written"`.
+#
+# 模型不需要注意力权重时走 PyTorch 的融合内核；设 `attention="written"` 后，训练的每一步都经过我们手写的
+# `masked_softmax`，两条路径训练出的损失曲线只差浮点舍入。想试自己的 mask 写法，就改它并用这个开关训练。
+
+# %%
+pointer = tl.PointerTask(n_symbols=8, n_items=4)
+short = tl.TrainConfig(steps=30, batch_size=16, eval_every=10, eval_size=64, seed=tl.seed(1), eval_seed=tl.eval_seed())
+paths = {}
+for path in ("fused", "written"):
+    cfg = tl.ModelConfig(vocab_size=pointer.vocab_size, n_out=pointer.n_out, d_model=16, n_heads=2,
+                         max_len=pointer.seq_len, attention=path)
+    paths[path] = tl.train(tl.build_model(cfg, tl.seed(0)), pointer, short)
+gap = max(abs(a - b) for a, b in zip(paths["fused"].train_loss, paths["written"].train_loss))
+print(f"largest gap between the fused and the written-out training loss over {short.steps} steps: {tl.fmt_gap(gap, 1e-4)}")
+assert gap < 1e-4
+
+# %% [markdown]
 # ## 2 · See it: the padding-mask explorer
 #
 # A batch of three sequences of lengths 6, 4 and 2 and self-attention over it. The raw scores are
@@ -218,7 +242,7 @@ assert torch.isnan(w_full).all()
 # added at scale 1000 (the default: it leaks).
 
 # %%
-explorer = PaddingMaskExplorer()
+explorer = lesson.PaddingMaskExplorer()
 explorer
 
 # %% [markdown]
@@ -274,7 +298,7 @@ invariance = {}
 for name, fn in layers.items():
     for side in ("right", "left"):
         for masked in (True, False):
-            dev = masking.padding_invariance(fn, seqs, EXTRA, side, pad_vector, masked)
+            dev = lesson.padding_invariance(fn, seqs, EXTRA, side, pad_vector, masked)
             invariance[(name, side, masked)] = dev
             print(f"{name:22s} {side:5s} padding, {'masked  ' if masked else 'unmasked'}: extra pads {EXTRA} -> "
                   + ", ".join(fmt(d) for d in dev))
@@ -305,7 +329,7 @@ for label, (pos, side, causal) in settings.items():
                          positional=pos, causal=causal)
     model = tl.build_model(cfg, seed=tl.seed()).eval()  # untrained: masking must not depend on the weights
     fn = lambda t, keep: model(t, key_mask=keep)  # noqa: E731  (B, S) -> logits (B, S, V)
-    model_dev[label] = {m: masking.padding_invariance(fn, tokens, EXTRA, side, PAD_ID, m) for m in (True, False)}
+    model_dev[label] = {m: lesson.padding_invariance(fn, tokens, EXTRA, side, PAD_ID, m) for m in (True, False)}
     print(f"{label:26s} masked: " + ", ".join(fmt(d) for d in model_dev[label][True])
           + "   unmasked: " + ", ".join(fmt(d) for d in model_dev[label][False]))
 for label in ("sinusoidal, right", "none, left", "none, left, causal", "sinusoidal, right, causal"):
@@ -325,14 +349,14 @@ assert min(model_dev["sinusoidal, left"][True]) > 0.1  # the mask is right, the 
 
 # %%
 pe = tl.sinusoidal_encoding(24, 32)  # (max_len, D)
-padded, keep = masking.pad_sequences(tokens, 7 + 3, side="left", pad_value=PAD_ID)  # (B, S), (B, S)
+padded, keep = lesson.pad_sequences(tokens, 7 + 3, side="left", pad_value=PAD_ID)  # (B, S), (B, S)
 by_index = pe[torch.arange(10)].expand(3, 10, 32)  # (B, S, D): what the model adds
 by_real_position = pe[tl.position_ids(keep)]  # (B, S, D)
 refs = [pe[: len(t)] for t in tokens]
-print("positional input at real tokens vs unpadded: by index", fmt(masking.real_token_deviation(by_index, keep, refs)),
-      "| by tl.position_ids", fmt(masking.real_token_deviation(by_real_position, keep, refs)))
-assert masking.real_token_deviation(by_real_position, keep, refs) == 0
-assert masking.real_token_deviation(by_index, keep, refs) > 0.5
+print("positional input at real tokens vs unpadded: by index", fmt(lesson.real_token_deviation(by_index, keep, refs)),
+      "| by tl.position_ids", fmt(lesson.real_token_deviation(by_real_position, keep, refs)))
+assert lesson.real_token_deviation(by_real_position, keep, refs) == 0
+assert lesson.real_token_deviation(by_index, keep, refs) > 0.5
 
 # %% [markdown]
 # ### 3b · Leaks: when is -1000 not enough?
@@ -345,11 +369,11 @@ assert masking.real_token_deviation(by_index, keep, refs) > 0.5
 gaps = torch.tensor([0.0, 500.0, 900.0, 980.0, 1000.0, 1020.0, 1100.0])
 two_keys = torch.stack([torch.zeros_like(gaps), gaps], -1)  # (7, S=2): real key at 0, pad key at g
 keep2 = torch.tensor([True, False])
-w_pad = masking.plain_masked_softmax(two_keys, keep2, "-1000", "add")[:, 1]  # (7,)
+w_pad = lesson.plain_masked_softmax(two_keys, keep2, "-1000", "add")[:, 1]  # (7,)
 torch.testing.assert_close(w_pad, torch.sigmoid(gaps - 1000.0), atol=1e-7, rtol=1e-5)
 print("pad score above the real one:", gaps.int().tolist())
 print("pad weight with -1000 added:  ", [f"{w:.2g}" for w in w_pad.tolist()], " == sigmoid(g - 1000)")
-w_set = masking.plain_masked_softmax(two_keys, keep2, "-1000", "set")[:, 1]
+w_set = lesson.plain_masked_softmax(two_keys, keep2, "-1000", "set")[:, 1]
 print("pad weight with -1000 set:    ", [f"{w:.2g}" for w in w_set.tolist()])
 assert (w_set == 0).all()
 
@@ -360,8 +384,8 @@ assert (w_set == 0).all()
 # %%
 SIGMAS = [1, 10, 100, 300, 500, 700, 1000, 3000, 5000, 7000, 10_000, 30_000]
 FILLS_SWEEP = ("-1000", "-1e4", "-1e9", "-inf", "dtype min")
-leaks = {form: masking.leak_sweep(SIGMAS, FILLS_SWEEP, form=form) for form in ("add", "set")}
-mean_leak = masking.leak_sweep(SIGMAS, ("-1000", "-1e4"), form="add", reduce="mean")
+leaks = {form: lesson.leak_sweep(SIGMAS, FILLS_SWEEP, form=form) for form in ("add", "set")}
+mean_leak = lesson.leak_sweep(SIGMAS, ("-1000", "-1e4"), form="add", reduce="mean")
 gap = leaks["add"].pop("gap")
 leaks["set"].pop("gap")
 print(f"{'sigma':>7s} | {'largest pad-over-real gap':>25s} | " + " | ".join(f"add {f:>9s}" for f in FILLS_SWEEP)
@@ -388,7 +412,7 @@ for i, s in enumerate(SIGMAS):  # the leak follows the gap: none while gap < |fi
         assert leaks["add"]["-1000"][i] < 1e-8
 
 # %%
-plots.plot_leak_sweep(SIGMAS, leaks).figure
+lesson.plot_leak_sweep(SIGMAS, leaks).figure
 
 # %% [markdown]
 # Added, -1000 leaks as soon as the spread of the scores is a few hundred; -1e4 about ten times later;
@@ -407,8 +431,8 @@ q_big, k_big = 6 * torch.randn(256, 1024, generator=gen), 6 * torch.randn(16, 10
 keep16 = torch.arange(16) < 12  # (S,): the last 4 keys are pads
 real_leaks = {}
 for label, sc in (("unscaled q·k", tl.dot_scores(q_big, k_big)), ("scaled q·k/√d_k", tl.scaled_dot_scores(q_big, k_big))):
-    w = masking.plain_masked_softmax(sc, keep16, "-1000", "add")  # (T, S)
-    real_leaks[label] = masking.leaked_mass(w, keep16)  # (T,)
+    w = lesson.plain_masked_softmax(sc, keep16, "-1000", "add")  # (T, S)
+    real_leaks[label] = lesson.leaked_mass(w, keep16)  # (T,)
     print(f"{label:16s} score std {sc.std().item():7.1f}: -1000 added leaks > 1e-3 in "
           f"{(real_leaks[label] > 1e-3).float().mean().item():.1%} of rows, worst row {real_leaks[label].max().item():.2f}")
 assert (real_leaks["unscaled q·k"] > 1e-3).any() and real_leaks["scaled q·k/√d_k"].max() == 0
@@ -423,7 +447,7 @@ assert abs(tl.dot_scores(q_big, k_big).std().item() / (36 * 32) - 1) < 0.1  # σ
 # the output with the values set to the identity matrix.
 
 # %%
-dead = masking.fully_masked_behaviour()
+dead = lesson.fully_masked_behaviour()
 columns = list(next(iter(dead.values())))
 fully_masked_table = tl.evidence.Table("| API | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns) + "\n"
                                        + "\n".join(f"| {api} | " + " | ".join(row.values()) + " |" for api, row in dead.items()))
@@ -506,14 +530,14 @@ assert torch.isneginf(silent[~keep16_rows]).all() and torch.isnan(torch.softmax(
 # %%
 rows16 = []
 half = {}
-for dt_name, dt in masking.DTYPES.items():
+for dt_name, dt in lesson.DTYPES.items():
     for shift in (0.0, -100.0):
-        table = masking.fully_masked_plain(dt, shift)
+        table = lesson.fully_masked_plain(dt, shift)
         half[(dt_name, shift)] = table
         for form, row in table.items():
             rows16.append(f"| {dt_name} | {shift:g} | {form} | " + " | ".join(row.values()) + " |")
-dtype_table = tl.evidence.Table("| dtype | scores near | fill is | " + " | ".join(masking.FILLS) + " |\n|---|---|---|"
-                                + "---|" * len(masking.FILLS) + "\n" + "\n".join(rows16))
+dtype_table = tl.evidence.Table("| dtype | scores near | fill is | " + " | ".join(lesson.FILLS) + " |\n|---|---|---|"
+                                + "---|" * len(lesson.FILLS) + "\n" + "\n".join(rows16))
 assert half[("float16", 0.0)]["set"]["-1e9"] == "raises" and half[("float16", 0.0)]["add"]["-1e9"] == "NaN"
 assert half[("float16", -100.0)]["add"]["dtype min"] == "NaN" and half[("float16", 0.0)]["add"]["dtype min"] == "uniform"
 assert all(t["set"]["dtype min"] == "uniform" for t in half.values())  # set: the safe fill
@@ -529,7 +553,7 @@ dtype_table
 # %%
 SIG16 = [100, 300, 1000, 3000]
 for dt_name in ("float16", "bfloat16"):
-    sweep = masking.leak_sweep(SIG16, ("-1000", "dtype min"), dtype=masking.DTYPES[dt_name])
+    sweep = lesson.leak_sweep(SIG16, ("-1000", "dtype min"), dtype=lesson.DTYPES[dt_name])
     print(f"{dt_name:9s} worst-row leak, -1000 added: " + ", ".join(f"σ={s}: {v:.1e}" for s, v in zip(SIG16, sweep["-1000"]))
           + f"   dtype min added: max {max(sweep['dtype min']):.1e}")
     assert sweep["-1000"][0] == 0 and sweep["-1000"][-1] > 0.5 and max(sweep["dtype min"]) == 0
@@ -539,7 +563,7 @@ for dt_name in ("float16", "bfloat16"):
 #
 # The attention mask protects the real tokens' outputs. The outputs at pad positions are still there,
 # and anything that reads them (a loss over every position, a mean over the sequence) brings padding
-# back. **Loss**: targets at pads set to `ignore_index` (`masking.ignore_padding`, -100 is
+# back. **Loss**: targets at pads set to `ignore_index` (`lesson.ignore_padding`, -100 is
 # `F.cross_entropy`'s default) give exactly the loss of the unpadded sequences, a mean over real tokens;
 # pads left as targets add terms for the pad positions, and the loss then depends on the pad length
 # (up or down, depending on what the untrained model predicts for the pad token, although no prediction
@@ -553,11 +577,11 @@ with torch.no_grad():
     ref_loss = F.cross_entropy(torch.cat([model(t[None])[0] for t in tokens]), torch.cat(targets)).item()
 loss_rows = []
 for extra in EXTRA:
-    toks, keep = masking.pad_sequences(tokens, 7 + extra, pad_value=PAD_ID)  # (B, S), (B, S)
-    tgt, _ = masking.pad_sequences(targets, 7 + extra, pad_value=PAD_ID)  # (B, S): pads' target = the pad id
+    toks, keep = lesson.pad_sequences(tokens, 7 + extra, pad_value=PAD_ID)  # (B, S), (B, S)
+    tgt, _ = lesson.pad_sequences(targets, 7 + extra, pad_value=PAD_ID)  # (B, S): pads' target = the pad id
     with torch.no_grad():
         logits = model(toks, key_mask=keep)  # (B, S, V)
-    masked_loss = F.cross_entropy(logits.flatten(0, 1), masking.ignore_padding(tgt, keep).flatten())
+    masked_loss = F.cross_entropy(logits.flatten(0, 1), lesson.ignore_padding(tgt, keep).flatten())
     naive_loss = F.cross_entropy(logits.flatten(0, 1), tgt.flatten())
     loss_rows.append((extra, masked_loss.item(), naive_loss.item(), keep.sum().item(), (~keep).sum().item()))
 print(f"unpadded reference loss: {ref_loss:.4f}")
@@ -569,16 +593,16 @@ assert all(abs(a[2] - b[2]) > 1e-3 for a, b in zip(loss_rows, loss_rows[1:]))  #
 
 # %% [markdown]
 # **Mean pooling** (a sentence vector for classification): `x.mean(1)` averages the pad positions in,
-# so the pooled vector drifts as padding grows; `masking.masked_mean` divides by the real count only.
+# so the pooled vector drifts as padding grows; `lesson.masked_mean` divides by the real count only.
 
 # %%
 pool_rows = []
 with torch.no_grad():
     ref_pooled = torch.stack([model(t[None], return_cache=True)[1]["blocks.1.out"][0].mean(0) for t in tokens])  # (B, D)
     for extra in EXTRA:
-        toks, keep = masking.pad_sequences(tokens, 7 + extra, pad_value=PAD_ID)
+        toks, keep = lesson.pad_sequences(tokens, 7 + extra, pad_value=PAD_ID)
         hidden = model(toks, key_mask=keep, return_cache=True)[1]["blocks.1.out"]  # (B, S, D)
-        pool_rows.append((extra, (masking.masked_mean(hidden, keep) - ref_pooled).abs().max().item(),
+        pool_rows.append((extra, (lesson.masked_mean(hidden, keep) - ref_pooled).abs().max().item(),
                           (hidden.mean(1) - ref_pooled).abs().max().item(),
                           F.cosine_similarity(hidden.mean(1), ref_pooled, dim=-1).min().item()))
 for extra, dm, dn, cos in pool_rows:
@@ -672,15 +696,18 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 # ## 6 · Try it yourself
 #
 # 1. In the explorer, keep "add" and float32 and find the smallest score scale at which -1e4 leaks.
-#    Check against §3b with `masking.leak_sweep([3000, 10000], ("-1e4",))`.
+#    Check against §3b with `lesson.leak_sweep([3000, 10000], ("-1e4",))`.
 # 2. Left padding with RoPE or ALiBi (`positional="rope"` or `"alibi"`, notebook 08): is the model
 #    padding-invariant without position ids? Predict first: these schemes only see offsets $i-j$.
 # 3. Build a float16 additive mask with `(1.0 - keep.half()) * torch.finfo(torch.float16).min` and add it
 #    to scores near -100 for a row with no key. What comes out, and why does `masked_fill` not have
 #    this problem?
+# 4. In `masked_softmax` (`transformer_lab/attention.py`) halve the scores before the softmax, restart the
+#    kernel and rerun §1c: the written-out loss curve now leaves the fused one (§1c's assert says by how
+#    much). `make unit` shows which tests catch the edit. Undo it afterwards.
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "You pass a mask with True = real token to nn.MultiheadAttention(key_padding_mask=...). What happens?",
      "options": ["It works", "Every query attends only to the pads", "It raises an error"], "answer": 1,
      "why": "key_padding_mask True means ignore: the real tokens are ignored and only the pads remain (§1b)."},

@@ -56,7 +56,7 @@
 # | output $W_O$ | `(n, H·Dh) @ (H·Dh, D)` | $2n(HD_h)D$ | $2nD^2$ |
 #
 # Every term depends on H only through $H\cdot D_h$. With $D_h = D/H$ that product is D, so H drops out.
-# `heads.head_cost` implements the table. Below, it is checked against the parameters of the real
+# `lesson.head_cost` implements the table. Below, it is checked against the parameters of the real
 # module and against the FLOPs that PyTorch's `FlopCounterMode` counts while the module runs:
 
 # %%
@@ -80,9 +80,8 @@ import timeit
 import torch
 
 import transformer_lab as tl
-from transformer_lab import heads
+from transformer_lab import viz
 from transformer_lab.lessons import q05_head_dim as lesson
-from transformer_lab.widgets import HeadCostExplorer, Quiz
 
 torch.set_num_threads(1)  # same numbers on every machine (thread count changes float sums); tiny models lose little
 torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
@@ -93,8 +92,8 @@ for h in (1, 2, 4, 8, 16):
     row = []
     for head_dim in (None, D):  # d_k = D/h, then d_k = D
         module = tl.MultiHeadAttention(D, h, head_dim=head_dim)
-        cost = heads.head_cost(D, h, n, head_dim=head_dim, batch=B)
-        counted = heads.matmul_flops(lambda: module(x))
+        cost = lesson.head_cost(D, h, n, head_dim=head_dim, batch=B)
+        counted = lesson.matmul_flops(lambda: module(x))
         assert cost.params == sum(p.numel() for p in module.parameters()) and cost.flops == counted
         row.append((cost, counted))
     (split, counted), (full, _) = row
@@ -106,8 +105,8 @@ for h in (1, 2, 4, 8, 16):
 
 # %%
 H_PAPER = (1, 2, 4, 8, 16, 32)
-paper = {h: heads.head_cost(512, h, 128) for h in H_PAPER}
-paper_full = {h: heads.head_cost(512, h, 128, head_dim=512) for h in H_PAPER}
+paper = {h: lesson.head_cost(512, h, 128) for h in H_PAPER}
+paper_full = {h: lesson.head_cost(512, h, 128, head_dim=512) for h in H_PAPER}
 for h in H_PAPER:
     print(f"h={h:2d} d_k={paper[h].head_dim:3d}: {paper[h].params / 1e6:.2f} M params, {paper[h].flops / 1e9:.3f} GFLOPs, "
           f"{paper[h].softmax_entries:7,d} attention weights | full-width: {paper_full[h].params / 1e6:6.2f} M params, "
@@ -123,7 +122,7 @@ assert paper[32].softmax_entries == 32 * paper[1].softmax_entries  # what does g
 
 # %%
 for seq in (32, 128, 512, 1024, 4096):
-    c = heads.head_cost(512, 8, seq)
+    c = lesson.head_cost(512, 8, seq)
     print(f"n={seq:5d}, d=512: attention (n²d part) {c.flops_attention / 1e9:8.3f} GFLOPs, "
           f"projections (nd² part) {c.flops_linear / 1e9:7.3f} GFLOPs, ratio {c.flops_attention / c.flops_linear:5.2f}")
     assert math.isclose(c.flops_attention / c.flops_linear, seq / (2 * 512))  # 4n²d / 8nd² = n / 2d
@@ -171,7 +170,7 @@ assert seconds[16, False] < 3 * seconds[1, False]  # d_k = d_model/h: far from h
 # divided by the largest. Exactly $\min(d_k, n)$ of them are non-zero; the rest fall to float64 rounding ($10^{-16}$).
 
 # %%
-explorer = HeadCostExplorer(d_model=32, seq_len=16, n_heads=4, seed=tl.seed())
+explorer = lesson.HeadCostExplorer(d_model=32, seq_len=16, n_heads=4, seed=tl.seed())
 explorer
 
 # %% [markdown]
@@ -223,13 +222,13 @@ for h in explorer.hs:
 
 # %%
 N_FIT = lesson.FIT_N
-P = heads.random_attention_pattern(N_FIT, seed=tl.seed())
+P = lesson.random_attention_pattern(N_FIT, seed=tl.seed())
 log_p = torch.log(P)  # (n, n)
 centred = log_p - log_p.mean(-1, keepdim=True)  # the same pattern after the softmax
 torch.testing.assert_close(torch.softmax(centred, -1), P)
 rank_log, rank_centred = int(torch.linalg.matrix_rank(log_p)), int(torch.linalg.matrix_rank(centred))
 assert rank_log == N_FIT and rank_centred == N_FIT - 1
-bound = heads.one_key_kl_bound(N_FIT)
+bound = lesson.one_key_kl_bound(N_FIT)
 print(f"generic pattern, n = {N_FIT}: rank of log P = {rank_log}; row-centred: rank {rank_centred}, and its softmax is P "
       f"-> exact from d_k = {N_FIT - 1}, never below")
 print(f"one key per query, d_k = 1: KL >= (n-2)/n · ln 2 = {bound:.3f} nats, exactly")
@@ -295,8 +294,8 @@ for h in sweep.heads:
     model = sweep.runs[h].models[0]
     with torch.no_grad():
         _, cache = model(tokens, return_cache=True)
-        scores = heads.head_scores(model.blocks[0].attn, model.blocks[0].ln1(cache["embed"]))  # (B, H, T, S)
-    rank = heads.score_rank(scores)  # (B, H)
+        scores = cache["blocks.0.attn.scores"]  # (B, H, T, S): each head's scores, from the model's own forward pass
+    rank = lesson.score_rank(scores)  # (B, H)
     assert int(rank.max()) <= min(16 // h, task.seq_len)
     print(f"h={h}, d_k={16 // h:2d}: every score rank over 64 inputs and {h} head(s) is at most {min(16 // h, task.seq_len)}")
 
@@ -395,7 +394,7 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 #
 # 1. In the explorer, set h = 16 and toggle full-width heads. How many times more FLOPs? How does the
 #    rank of each head change, and why does it stop at 16?
-# 2. Call `heads.fit_attention_pattern` on `heads.random_attention_pattern(12)`. At which $d_k$ does the KL
+# 2. Call `lesson.fit_attention_pattern` on `lesson.random_attention_pattern(12)`. At which $d_k$ does the KL
 #    reach zero? Predict first.
 # 3. Rerun §3c with fewer steps, `lesson.sweep_head_count(steps=100).check()`. Which claims stop holding, and
 #    why? (At 100 steps the seeds decide most of the result: shared/design/ANCHORS.md.) What does that say
@@ -404,7 +403,7 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 #    land between 1 and 4 heads, and how much do its seeds disagree?
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "d_model = 512. How do the matmul FLOPs of one layer change from h = 1 to h = 8 with d_k = d_model/h?",
      "options": ["They grow 8-fold", "They stay the same", "They shrink 8-fold"], "answer": 1,
      "why": "Every term depends on h only through h·d_k = d_model (§1)."},

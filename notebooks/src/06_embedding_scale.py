@@ -74,9 +74,8 @@ from IPython.display import Image
 from torch import nn
 
 import transformer_lab as tl
-from transformer_lab import embedding, plots
+from transformer_lab import viz
 from transformer_lab.lessons import q06_embedding_scale as lesson
-from transformer_lab.widgets import EmbeddingScaleExplorer, Quiz
 
 torch.set_num_threads(1)  # one thread: tiny models lose nothing, and a run does not depend on the core count
 torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
@@ -90,15 +89,15 @@ assert abs(default.var().item() - 1) < 0.01
 assert (fan_in, fan_out) == (256, 8000)
 
 # %% [markdown]
-# `embedding.embedding_matrix(init, V, D, seed)` is exactly the matrix `tl.build_model` starts from
+# `lesson.embedding_matrix(init, V, D, seed)` is exactly the matrix `tl.build_model` starts from
 # (`ModelConfig.embed_init`), and the model's input is that lookup, times √D, plus the sinusoids:
 
 # %%
 V_toy, D_toy, T_toy = 16, 64, 8
-for init in embedding.EMBED_INITS:
+for init in lesson.EMBED_INITS:
     cfg = tl.ModelConfig(vocab_size=V_toy, d_model=D_toy, n_heads=1, d_ff=0, max_len=T_toy, embed_init=init, embed_scale=True)
     model = tl.build_model(cfg, seed=tl.seed())
-    E = embedding.embedding_matrix(init, V_toy, D_toy, seed=tl.seed())  # (V, D)
+    E = lesson.embedding_matrix(init, V_toy, D_toy, seed=tl.seed())  # (V, D)
     torch.testing.assert_close(model.embed.weight.detach(), E, atol=0, rtol=0)
     tokens = tl.ReverseTask(V_toy, T_toy).batch(4, seed=tl.seed(1))[0]  # (B, T)
     _, cache = model(tokens, return_cache=True)
@@ -109,28 +108,28 @@ for init in embedding.EMBED_INITS:
 # %% [markdown]
 # The variance of one entry, in closed form and measured, at a realistic size ($V=32000$, $d=512$, the
 # base model's width). Every entry is drawn i.i.d., so 4000 rows have the distribution of the whole
-# matrix (`embedding.sample_token_embeddings`); the norm of the sinusoidal encoding is exactly
+# matrix (`lesson.sample_token_embeddings`); the norm of the sinusoidal encoding is exactly
 # $\sqrt{d/2}=16$ at every position.
 
 # %%
 V, D = 32000, 512
 pe_rows = tl.sinusoidal_encoding(100, D).double()
-assert torch.allclose(pe_rows.norm(dim=1), torch.full((100,), embedding.positional_norm(D), dtype=torch.float64), atol=1e-4)
-print(f"‖PE(pos)‖ = {embedding.positional_norm(D):.1f} for every one of 100 positions; V = {V}, D = {D}\n")
+assert torch.allclose(pe_rows.norm(dim=1), torch.full((100,), lesson.positional_norm(D), dtype=torch.float64), atol=1e-4)
+print(f"‖PE(pos)‖ = {lesson.positional_norm(D):.1f} for every one of 100 positions; V = {V}, D = {D}\n")
 print(f"{'init':14s} {'scale':>5s} | {'Var closed form':>15s} {'measured':>10s} | {'‖token‖':>8s} {'‖PE‖':>5s} {'ratio':>7s}")
 stats = {}
-for init in embedding.EMBED_INITS:
-    rows = embedding.sample_token_embeddings(init, V, D, n_tokens=4000, seed=tl.seed(1))  # (N, D)
+for init in lesson.EMBED_INITS:
+    rows = lesson.sample_token_embeddings(init, V, D, n_tokens=4000, seed=tl.seed(1))  # (N, D)
     for scale in (False, True):
-        s = embedding.embedding_stats(rows, scale=scale)
-        predicted = embedding.embedding_variance(init, V, D, scale)
+        s = lesson.embedding_stats(rows, scale=scale)
+        predicted = lesson.embedding_variance(init, V, D, scale)
         stats[init, scale] = {**s, "predicted": predicted}
         print(f"{init:14s} {'×√d' if scale else '-':>5s} | {predicted:15.3g} {s['variance']:10.3g} | "
               f"{s['mean_norm']:8.2f} {s['pe_norm']:5.1f} {s['ratio']:7.3f}")
         assert abs(s["variance"] / predicted - 1) < 0.02
-        assert abs(s["ratio"] / embedding.predicted_norm_ratio(init, V, D, scale) - 1) < 0.02
-xavier_vs_note = (1 / D) / embedding.init_variance("xavier", V, D)
-print(f"\nXavier's variance is 1/{1 / embedding.init_variance('xavier', V, D):.0f}; the note's 1/d would be 1/{D}: "
+        assert abs(s["ratio"] / lesson.predicted_norm_ratio(init, V, D, scale) - 1) < 0.02
+xavier_vs_note = (1 / D) / lesson.init_variance("xavier", V, D)
+print(f"\nXavier's variance is 1/{1 / lesson.init_variance('xavier', V, D):.0f}; the note's 1/d would be 1/{D}: "
       f"{xavier_vs_note:.1f} times larger")
 assert xavier_vs_note > 20
 
@@ -149,7 +148,7 @@ assert xavier_vs_note > 20
 # every setting, the current one circled; the grey band is "within 3× of each other".
 
 # %%
-explorer = EmbeddingScaleExplorer(d_model=512, init="normal", scale=True, vocab_size=32000, seed=tl.seed())
+explorer = lesson.EmbeddingScaleExplorer(d_model=512, init="normal", scale=True, vocab_size=32000, seed=tl.seed())
 explorer
 
 # %% [markdown]
@@ -170,14 +169,14 @@ Image(explorer.image.value)
 # %%
 D_MODELS = [16, 32, 64, 128, 256, 512, 1024]
 measured_ratio = {}
-for init in embedding.EMBED_INITS:
+for init in lesson.EMBED_INITS:
     for scale in (False, True):
         label = f"{init}{' ×√d' if scale else ''}"
         measured_ratio[label] = [
-            embedding.embedding_stats(embedding.sample_token_embeddings(init, V, d, 2000, seed=tl.seed(2)), scale)["ratio"]
+            lesson.embedding_stats(lesson.sample_token_embeddings(init, V, d, 2000, seed=tl.seed(2)), scale)["ratio"]
             for d in D_MODELS]
         for d, r in zip(D_MODELS, measured_ratio[label]):
-            assert abs(r / embedding.predicted_norm_ratio(init, V, d, scale) - 1) < 0.03
+            assert abs(r / lesson.predicted_norm_ratio(init, V, d, scale) - 1) < 0.03
 print("ratio ‖token‖/‖PE‖ (V = 32000)   " + "  ".join(f"d={d:<5d}" for d in D_MODELS))
 for label, rs in measured_ratio.items():
     print(f"{label:30s}  " + "  ".join(f"{r:7.3f}" for r in rs))
@@ -187,7 +186,7 @@ assert abs(slope - 0.5) < 0.02
 assert max(measured_ratio["scaled_normal ×√d"]) / min(measured_ratio["scaled_normal ×√d"]) < 1.05  # flat at √2
 
 # %%
-plots.plot_norm_ratios(D_MODELS, measured_ratio, title="token vs positional norm (V = 32000, measured)").figure
+lesson.plot_norm_ratios(D_MODELS, measured_ratio, title="token vs positional norm (V = 32000, measured)").figure
 
 # %% [markdown]
 # ### 3b · Weight tying and the size of the initial logits (Press & Wolf 2017)
@@ -201,9 +200,9 @@ plots.plot_norm_ratios(D_MODELS, measured_ratio, title="token vs positional norm
 V_t, D_t = 8000, 256
 logit_rows = {}
 print(f"{'init':14s} {'tied':>5s} {'scale':>5s} | {'logit std':>9s} {'predicted':>9s} | {'loss':>7s} {'log V':>6s} | {'copy':>5s}")
-for init in embedding.EMBED_INITS:
+for init in lesson.EMBED_INITS:
     for tied, scale in ((False, False), (True, False), (True, True)):
-        r = embedding.initial_logit_stats(init, V_t, D_t, tie_weights=tied, scale=scale, seed=tl.seed(3))
+        r = lesson.initial_logit_stats(init, V_t, D_t, tie_weights=tied, scale=scale, seed=tl.seed(3))
         logit_rows[init, tied, scale] = r
         print(f"{init:14s} {str(tied):>5s} {'×√d' if scale else '-':>5s} | {r['logit_std']:9.3f} {r['predicted_std']:9.3f} | "
               f"{r['loss']:7.2f} {r['log_vocab']:6.2f} | {r['copy_rate']:5.2f}")
@@ -212,8 +211,8 @@ big, small = logit_rows["normal", True, False], logit_rows["scaled_normal", True
 assert abs(big["logit_std"] / math.sqrt(D_t) - 1) < 0.1  # tied N(0, 1): logits of std √d = 16
 assert big["loss"] > 10 * big["log_vocab"]  # ... and a loss far above knowing nothing
 assert abs(small["logit_std"] - 1) < 0.1 and abs(small["loss"] - small["log_vocab"]) < 1  # tied N(0, 1/d): std 1
-assert all(abs(logit_rows[i, False, False]["logit_std"] - math.sqrt(1 / 3)) < 0.05 for i in embedding.EMBED_INITS)
-assert all(logit_rows[i, True, True]["copy_rate"] > 0.95 for i in embedding.EMBED_INITS)  # tied + ×√d: copy the input
+assert all(abs(logit_rows[i, False, False]["logit_std"] - math.sqrt(1 / 3)) < 0.05 for i in lesson.EMBED_INITS)
+assert all(logit_rows[i, True, True]["copy_rate"] > 0.95 for i in lesson.EMBED_INITS)  # tied + ×√d: copy the input
 assert logit_rows["scaled_normal", True, False]["copy_rate"] < 0.1
 
 # %% [markdown]
@@ -306,7 +305,7 @@ result.check()
 
 # %%
 LR = 1e-2
-first = {(init, scale): [embedding.first_step_change(lesson.toy_config(init, scale), lesson.TASK, lr=LR, seed=s)
+first = {(init, scale): [lesson.first_step_change(lesson.toy_config(init, scale), lesson.TASK, lr=LR, seed=s)
                          for s in tl.seeds(5)]
          for init, scale in (("normal", False), ("scaled_normal", True))}
 for (init, scale), runs in first.items():
@@ -351,7 +350,7 @@ claims = [
      f"{default.var().item():.2f} measured, §1); fairseq and tensor2tensor use N(0, 1/d).", "1"),
     ("Xavier initialisation has variance 1/embedding size.",
      "does not hold" if xavier_vs_note > 2 else "holds", f"For a V×d matrix it is 2/(V+d): at V={V}, d={D}, "
-     f"{embedding.init_variance('xavier', V, D):.2e} measured {stats['xavier', False]['variance']:.2e}, "
+     f"{lesson.init_variance('xavier', V, D):.2e} measured {stats['xavier', False]['variance']:.2e}, "
      f"{xavier_vs_note:.0f}× smaller than 1/d (§1).", "1"),
     ("So multiplying by √d gives the embeddings variance 1.",
      "holds with a caveat" if unit_only_for_small else "does not hold", "Only for N(0, 1/d): measured variance after ×√d is "
@@ -422,7 +421,7 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 #    to overwrite the residual stream?
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "What is the variance of xavier_normal_ for a 32000 × 512 embedding matrix?",
      "options": ["1/512", "2/(32000 + 512)", "1", "2/512"], "answer": 1,
      "why": "Glorot uses 2/(fan_in + fan_out); for a (V, D) weight PyTorch takes fan_in = D and fan_out = V."},

@@ -65,9 +65,9 @@ import torch
 from IPython.display import Image
 
 import transformer_lab as tl
-from transformer_lab import plots, sinusoidal
+from transformer_lab import viz
+from transformer_lab.lessons import q07_sinusoidal_pe as lesson
 from transformer_lab.positional import pe_dot_products, relative_shift_matrix, sinusoidal_frequencies, sinusoidal_wavelengths
-from transformer_lab.widgets import PositionalEncodingExplorer, Quiz
 
 torch.set_num_threads(1)  # same numbers on every machine (thread count changes float sums); tiny models lose little
 torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
@@ -100,7 +100,7 @@ for d in (128, 512):
     assert abs(lam[0].item() - 2 * math.pi) < 1e-9 and lam[-1] < 10000 * 2 * math.pi
     assert torch.allclose(ratio, torch.full_like(ratio, 10000 ** (2 / d)))
     assert (w[1:] < w[:-1]).all()  # frequencies fall with the dimension index
-plots.plot_wavelengths({"d = 128": sinusoidal_wavelengths(128), "d = 512": sinusoidal_wavelengths(512)}).figure
+lesson.plot_wavelengths({"d = 128": sinusoidal_wavelengths(128), "d = 512": sinusoidal_wavelengths(512)}).figure
 
 # %% [markdown]
 # **The relative-shift matrix.** For each pair, $\sin(a+k\omega)$ and $\cos(a+k\omega)$ are a rotation of
@@ -161,7 +161,7 @@ for positional in ("none", "sinusoidal"):
 # leading dimensions keep every two positions at least 0.5 apart.
 
 # %%
-explorer = PositionalEncodingExplorer(max_len=50, d_model=128, base=10000)
+explorer = lesson.PositionalEncodingExplorer(max_len=50, d_model=128, base=10000)
 explorer
 
 # %% [markdown]
@@ -180,8 +180,8 @@ G = pe_dot_products(100, D)  # (L, L) float64
 diag_spread = max((torch.diagonal(G, k) - torch.diagonal(G, k)[0]).abs().max().item() for k in range(-99, 100))
 print(f"spread along each diagonal below 1e-9: {diag_spread < 1e-9};  ‖G − Gᵀ‖ below 1e-9: {(G - G.T).norm().item() < 1e-9}")
 print(f"PE(40)·PE(45) = {G[40, 45].item():.4f}, PE(40)·PE(35) = {G[40, 35].item():.4f}, PE(0)·PE(5) = {G[0, 5].item():.4f}")
-print(f"share of G explained by the offset alone: {sinusoidal.offset_only_fraction(G):.4f}; asymmetry {sinusoidal.asymmetry(G):.4f}")
-assert diag_spread < 1e-9 and sinusoidal.asymmetry(G) < 1e-12
+print(f"share of G explained by the offset alone: {lesson.offset_only_fraction(G):.4f}; asymmetry {lesson.asymmetry(G):.4f}")
+assert diag_spread < 1e-9 and lesson.asymmetry(G) < 1e-12
 assert abs(G[40, 45] - G[40, 35]) < 1e-9  # +5 and -5 look the same: no direction
 w128 = sinusoidal_frequencies(D)
 assert abs(G[0, 5].item() - torch.cos(5 * w128).sum().item()) < 1e-9  # a sum of cosines of k·ω_i
@@ -195,8 +195,8 @@ assert abs(G[0, 5].item() - torch.cos(5 * w128).sum().item()) < 1e-9  # a sum of
 K = 200
 profiles, rises = {}, {}
 for d in (64, 128, 512):
-    p = sinusoidal.offset_profile(K, d) / (d / 2)  # (K+1,)
-    profiles[f"d = {d}"], rises[f"d = {d}"] = p, sinusoidal.first_rise(p)
+    p = lesson.offset_profile(K, d) / (d / 2)  # (K+1,)
+    profiles[f"d = {d}"], rises[f"d = {d}"] = p, lesson.first_rise(p)
     r = rises[f"d = {d}"]
     n_rises = int((p[1:] > p[:-1]).sum())
     print(f"d={d:3d}: falls from 1 to {p[r - 1].item():.4f} at k={r - 1}, then rises to {p[r].item():.4f} at k={r}; "
@@ -205,7 +205,7 @@ for d in (64, 128, 512):
     assert p[100:].mean() < p[1:11].mean()  # it does fall overall
 assert rises["d = 128"] == 12 and rises["d = 512"] == 44
 assert rises["d = 64"] < rises["d = 128"] < rises["d = 512"]
-plots.plot_offset_profiles(profiles, rises).figure
+lesson.plot_offset_profiles(profiles, rises).figure
 
 # %% [markdown]
 # Falling overall, yes; monotonic, no. The fastest pairs come back around (wavelength $2\pi$: after
@@ -221,11 +221,11 @@ plots.plot_offset_profiles(profiles, rises).figure
 # smallest $n$ is well defined for each δ. For 50 positions and $d=128$ (the note's figure):
 
 # %%
-sep = sinusoidal.separation_by_leading_dims(L, D)  # (D,): min distance using the first n dims
+sep = lesson.separation_by_leading_dims(L, D)  # (D,): min distance using the first n dims
 full = sep[-1].item()
 print(f"closest two of {L} positions, all {D} dims: {full:.3f};  first 2 dims: {sep[1].item():.4f};  first 60: {sep[59].item():.3f}")
 thresholds = {"δ = 0.1": 0.1, "δ = 0.5": 0.5, "δ = 1.0": 1.0, "δ = 90% of all 128": 0.9 * full, "δ = 99% of all 128": 0.99 * full}
-needed = {name: sinusoidal.leading_dims_to_separate(L, D, t) for name, t in thresholds.items()}
+needed = {name: lesson.leading_dims_to_separate(L, D, t) for name, t in thresholds.items()}
 for name, n in needed.items():
     print(f"  smallest n with every two positions ≥ {name}: {n}")
 col_range = (pe.max(0).values - pe.min(0).values)  # (D,): how much each dimension varies over the 50 positions
@@ -237,7 +237,7 @@ assert 40 < flat_from[0.5] < 70
 assert sep[59] > 0.99 * full  # by dimension 60 the separation is that of the whole code
 
 # %%
-plots.plot_separation(sep, {k: v for k, v in thresholds.items() if k in ("δ = 0.5", "δ = 90% of all 128")},
+lesson.plot_separation(sep, {k: v for k, v in thresholds.items() if k in ("δ = 0.5", "δ = 90% of all 128")},
                       title=f"{L} positions, d = {D}").figure
 
 # %% [markdown]
@@ -255,19 +255,19 @@ plots.plot_separation(sep, {k: v for k, v in thresholds.items() if k in ("δ = 0
 # %%
 fractions, asyms = [], []
 for seed in tl.seeds(5):
-    raw, proj = sinusoidal.projected_pe_scores(64, D, head_dim=32, seed=seed)  # (L, L) each
-    fractions.append(sinusoidal.offset_only_fraction(proj))
-    asyms.append(sinusoidal.asymmetry(proj))
-print(f"raw PE·PE/√d:      offset explains {sinusoidal.offset_only_fraction(raw):.3f}, asymmetry {sinusoidal.asymmetry(raw):.3f}")
+    raw, proj = lesson.projected_pe_scores(64, D, head_dim=32, seed=seed)  # (L, L) each
+    fractions.append(lesson.offset_only_fraction(proj))
+    asyms.append(lesson.asymmetry(proj))
+print(f"raw PE·PE/√d:      offset explains {lesson.offset_only_fraction(raw):.3f}, asymmetry {lesson.asymmetry(raw):.3f}")
 print(f"projected (5 seeds): offset explains {min(fractions):.3f} … {max(fractions):.3f} (mean {sum(fractions) / 5:.3f}), "
       f"asymmetry {min(asyms):.3f} … {max(asyms):.3f}")
-assert sinusoidal.offset_only_fraction(raw) > 0.999
+assert lesson.offset_only_fraction(raw) > 0.999
 # over the 5 draws: the offset explains less than half on average, and every draw is asymmetric
 # (a single draw can reach 0.52: 1 in 200 did, over the base seeds 0-39)
 assert sum(fractions) / 5 < 0.5 and min(asyms) > 0.3
 
 # %%
-plots.plot_heatmaps({"PE·PEᵀ/√d (raw), first 24 positions": raw[:24, :24],
+viz.plot_heatmaps({"PE·PEᵀ/√d (raw), first 24 positions": raw[:24, :24],
                      f"PE W_Qᵀ W_K PEᵀ/√d_k (draw {seed})": proj[:24, :24]}, ncols=2, cmap="RdBu_r")
 
 # %% [markdown]
@@ -291,8 +291,8 @@ i = torch.arange(3, 37)
 back_minus_ahead = scores_back3[i, i - 3] - scores_back3[i, i + 3]  # (34,): 3 back vs 3 ahead
 print(f"score(i → i−3) − score(i → i+3): at least {back_minus_ahead.min().item():.2f} for every i; "
       f"with the raw product it is 0 (below 1e-9: {(G[i, i - 3] - G[i, i + 3]).abs().max().item() < 1e-9})")
-print(f"asymmetry of those scores: {sinusoidal.asymmetry(scores_back3):.3f} (the raw product: {sinusoidal.asymmetry(G):.3f})")
-assert back_minus_ahead.min() > 1.0 and sinusoidal.asymmetry(scores_back3) > 0.1
+print(f"asymmetry of those scores: {lesson.asymmetry(scores_back3):.3f} (the raw product: {lesson.asymmetry(G):.3f})")
+assert back_minus_ahead.min() > 1.0 and lesson.asymmetry(scores_back3) > 0.1
 
 # %% [markdown]
 # So "no direction" is a property of the plain dot product, not of the encoding: the linear relation
@@ -384,12 +384,12 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 #
 # 1. In the explorer, set the base to 10 with 128 positions. What happens to the dot-product heatmap far
 #    from the diagonal, and why (compare the longest wavelength with the table length)?
-# 2. Find the smallest $d_{model}$ for which `sinusoidal.first_rise(sinusoidal.offset_profile(200, d))`
+# 2. Find the smallest $d_{model}$ for which `lesson.first_rise(lesson.offset_profile(200, d))`
 #    exceeds 20. How does the first rise grow with $d$?
 # 3. Build $W_Q^\top W_K = M_{-3}$ instead of $M_3$ in §3e. Predict first: where does query $i$ look?
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "What does attention with no positional information do when the input tokens are permuted?",
      "options": ["Its outputs do not change", "Its outputs are permuted the same way", "Its outputs change unpredictably"],
      "answer": 1, "why": "It is permutation-equivariant: each token's output depends on the set of tokens, not their order (§1)."},

@@ -77,8 +77,7 @@ import torch
 from IPython.display import Image
 
 import transformer_lab as tl
-from transformer_lab import pe_analysis as pa
-from transformer_lab import plots
+from transformer_lab import viz
 from transformer_lab.lessons import q08_other_pe as lesson
 from transformer_lab.positional import (
     alibi_bias,
@@ -89,7 +88,6 @@ from transformer_lab.positional import (
     shaw_relative_scores,
     t5_relative_bucket,
 )
-from transformer_lab.widgets import PositionalSchemeExplorer, Quiz
 
 torch.set_num_threads(1)  # same numbers on every machine (thread count changes float sums); tiny models lose little
 torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRANSFORMER_LAB_SEED (default 0)
@@ -98,8 +96,8 @@ SCHEMES = lesson.SCHEMES  # none, normalized, index, learned, sinusoidal, shaw, 
 assert set(SCHEMES) == set(tl.POSITIONAL_SCHEMES)  # every registered scheme is compared
 assert lesson.model_config("rope").d_model == D and lesson.model_config("rope").max_len == MAX_LEN
 built = {name: tl.make_positional(name, d_model=D, max_len=MAX_LEN, n_heads=H, head_dim=Dh) for name in SCHEMES}
-family = {name: pa.scheme_family(s) for name, s in built.items()}
-n_params = {name: pa.count_parameters(s) for name, s in built.items()}
+family = {name: lesson.scheme_family(s) for name, s in built.items()}
+n_params = {name: lesson.count_parameters(s) for name, s in built.items()}
 for name in SCHEMES:
     print(f"{name:11s} {type(built[name]).__name__:24s} {family[name]:20s} parameters {n_params[name]:5d}")
 assert n_params["learned"] == MAX_LEN * D and n_params["t5"] == 32 * H and n_params["shaw"] == H * (2 * 8 + 1)
@@ -202,7 +200,7 @@ assert buckets[:3].tolist() == [0, 1, 7] and buckets[-4:].tolist() == [17, 23, 2
 assert buckets[8] == buckets[9] == buckets[10] == 15  # beyond max_distance: one shared bucket
 two_layers = tl.build_model(tl.ModelConfig(vocab_size=16, d_model=D, n_heads=H, head_dim=Dh, n_layers=2, positional="t5"),
                             tl.seed(2))
-assert pa.count_parameters(two_layers.positional) == 32 * H  # shared by both layers
+assert lesson.count_parameters(two_layers.positional) == 32 * H  # shared by both layers
 
 # %% [markdown]
 # Shaw et al.'s key-side term is $q_i\cdot a^K_{\mathrm{clip}(j-i)}$: it needs the query. The lab's seam hands a
@@ -250,8 +248,8 @@ assert index_norm[15] > 10 * emb_norm
 # is what rules it out for a causal model that generates token by token (its T grows at every step).
 
 # %%
-gap = {name: pa.translation_gap(s, D, H, Dh, T=8, shift=5, seed=tl.seed(4)) for name, s in built.items()}
-grow = {name: pa.length_gap(s, D, H, Dh, T=8, longer=16, seed=tl.seed(5)) for name, s in built.items()}
+gap = {name: lesson.translation_gap(s, D, H, Dh, T=8, shift=5, seed=tl.seed(4)) for name, s in built.items()}
+grow = {name: lesson.length_gap(s, D, H, Dh, T=8, longer=16, seed=tl.seed(5)) for name, s in built.items()}
 invariant = {name: gap[name] < 1e-9 for name in SCHEMES}
 by_length = {name: grow[name] > 1e-9 for name in SCHEMES}  # the code of a position depends on the length
 for name in SCHEMES:
@@ -273,7 +271,7 @@ assert {n for n in SCHEMES if by_length[n]} == {"normalized"} and grow["normaliz
 # (learned, Shaw, T5) are shown at initialisation: small noise.
 
 # %%
-explorer = PositionalSchemeExplorer(scheme="alibi", head=0, causal=True, base=10000, seed=tl.seed())
+explorer = lesson.PositionalSchemeExplorer(scheme="alibi", head=0, causal=True, base=10000, seed=tl.seed())
 explorer
 
 # %% [markdown]
@@ -285,7 +283,7 @@ Image(explorer.image.value)
 
 # %%
 decay = explorer.state["decay"]
-aligned, bound, random_mean = (decay[label] for label in list(plots.DECAY_LINES)[:3])
+aligned, bound, random_mean = (decay[label] for label in list(lesson.DECAY_LINES)[:3])
 print(f"RoPE, Dh = 64: aligned q = k: {aligned[0]:.2f} at r = 0, mean {aligned[200:].mean():.2f} over r = 200…256; "
       f"independent random q, k (512 pairs): |mean| ≤ {random_mean.abs().max():.3f} at every r")
 assert aligned[0] > 0.99 and aligned[200:].mean() < 0.6 * aligned[0]  # aligned: decays (with ripples)
@@ -381,7 +379,7 @@ except ValueError as err:
     print("LearnedPositional(max_len=16) on 17 tokens → ValueError:", err)
 TRAIN_LEN = lesson.TRAIN_LEN
 rows_kept = result.untouched[f"learned rows {TRAIN_LEN}-{MAX_LEN - 1}"]  # one bool per seed, exact
-limit = {name: pa.length_limit(result.runs[name].models[0].positional, D, H, Dh, up_to=512) for name in SCHEMES}
+limit = {name: lesson.length_limit(result.runs[name].models[0].positional, D, H, Dh, up_to=512) for name in SCHEMES}
 print(f"rows 16-63 after training == at initialisation in {sum(rows_kept)} of {len(rows_kept)} seeds; longest input "
       "each scheme accepts (as built, max_len = 64): "
       + ", ".join(f"{n} {'any (512 tried)' if limit[n] == math.inf else limit[n]}" for n in SCHEMES))
@@ -411,7 +409,7 @@ dist = torch.arange(64)
 with torch.no_grad():
     by_distance = {f"{label}, head 0": [m.positional.score_bias(64, 64)[0, 63, 63 - dist] for m in result.runs[name].models]
                    for name, label in (("t5", "T5"), ("shaw", "Shaw (k = 8)"))}
-plots.plot_bias_by_distance(by_distance, TRAIN_LEN, title="learned score bias against distance (query at 63), "
+lesson.plot_bias_by_distance(by_distance, TRAIN_LEN, title="learned score bias against distance (query at 63), "
                             "every seed").figure
 
 # %% [markdown]
@@ -552,7 +550,7 @@ tl.claims_table(claims)  # checks every verdict is holds / holds with a caveat /
 #    would you pick for a model that must reach 100k tokens?
 
 # %%
-quiz = Quiz([
+quiz = viz.Quiz([
     {"question": "Which scheme has no parameters AND makes the scores depend on the offset only?",
      "options": ["learned absolute", "sinusoidal (added to the input)", "ALiBi", "T5 bias"], "answer": 2,
      "why": "ALiBi's bias −m|i−j| is fixed. Sinusoids added to the input are not translation invariant after W_Q, W_K (§1e); T5 learns its buckets."},

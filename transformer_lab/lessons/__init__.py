@@ -17,8 +17,10 @@ LESSONS = (
     "q01_multi_head",
     "q02_qk_weights",
     "q03_attention_scores",
+    "q04_padding_mask",
     "q05_head_dim",
     "q06_embedding_scale",
+    "q07_sinusoidal_pe",
     "q08_other_pe",
 )
 

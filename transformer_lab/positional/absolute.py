@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_positive_int
+from .._checks import check_int
 from .base import TablePositional
 
 __all__ = [
@@ -30,7 +30,7 @@ def sinusoidal_encoding(max_len: int, d_model: int, base: float = 10000.0) -> to
 
     ``PE[pos, 2i] = sin(pos / base^(2i/d))`` and ``PE[pos, 2i+1] = cos(pos / base^(2i/d))``.
     """
-    check_positive_int("max_len", max_len)
+    check_int("max_len", max_len)
     pos = torch.arange(max_len, dtype=torch.float64)[:, None]  # (L, 1)
     inv_freq = sinusoidal_frequencies(d_model, base)  # (D/2,)
     angles = pos * inv_freq  # (L, D/2)
@@ -44,7 +44,7 @@ def sinusoidal_frequencies(d_model: int, base: float = 10000.0) -> torch.Tensor:
     Pair i (dimensions 2i and 2i+1) turns by ω_i radians per position; the frequencies fall
     geometrically from 1 (pair 0) to base^(-(D-2)/D) (the last pair).
     """
-    check_positive_int("d_model", d_model)
+    check_int("d_model", d_model)
     if d_model % 2:
         raise ValueError(f"d_model must be even (sin/cos pairs), got {d_model}")
     if isinstance(base, bool) or not isinstance(base, (int, float)):
@@ -87,7 +87,7 @@ def pe_dot_products(max_len: int, d_model: int, base: float = 10000.0) -> torch.
     Equal to ``Σ_i cos((j - i)·ω_i)``: it depends on the offset j - i only, and not on its sign.
     The diagonal is ‖PE‖² = D/2.
     """
-    check_positive_int("max_len", max_len)
+    check_int("max_len", max_len)
     angles = torch.arange(max_len, dtype=torch.float64)[:, None] * sinusoidal_frequencies(d_model, base)  # (L, D/2)
     pe = torch.cat([angles.sin(), angles.cos()], dim=-1)  # (L, D) float64, pairs regrouped: same dot products
     return pe @ pe.T  # (L, D) @ (D, L) -> (L, L)
@@ -115,8 +115,8 @@ class LearnedPositional(TablePositional):
 
     def __init__(self, d_model: int, max_len: int):
         super().__init__()
-        check_positive_int("d_model", d_model)
-        check_positive_int("max_len", max_len)
+        check_int("d_model", d_model)
+        check_int("max_len", max_len)
         self.table = nn.Parameter(torch.randn(max_len, d_model) * 0.02)  # (L, D)
 
     @classmethod

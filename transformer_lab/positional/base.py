@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_int, check_tensor
 
 __all__ = ["PositionalScheme", "NoPositional", "TablePositional"]
 
@@ -17,7 +17,7 @@ __all__ = ["PositionalScheme", "NoPositional", "TablePositional"]
 def _check_sizes(**sizes) -> None:
     """The model sizes a scheme is built from are ints >= 1, whether or not the scheme uses them."""
     for name, value in sizes.items():
-        check_positive_int(name, value)
+        check_int(name, value)
 
 
 class PositionalScheme(nn.Module):
@@ -44,8 +44,8 @@ class PositionalScheme(nn.Module):
         return q, k  # (B, H, T, Dh), (B, H, S, Dh)
 
     def score_bias(self, T: int, S: int) -> torch.Tensor | None:  # -> (H, T, S) or None
-        check_positive_int("T", T, minimum=0)
-        check_positive_int("S", S, minimum=0)
+        check_int("T", T, minimum=0)
+        check_int("S", S, minimum=0)
         return None
 
 

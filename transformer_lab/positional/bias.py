@@ -24,7 +24,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_int, check_tensor
 from .base import PositionalScheme
 
 __all__ = [
@@ -44,7 +44,7 @@ ALIBI_FORMS = ("bidirectional", "causal", "row_constant")
 
 
 def _check_lengths(T, S, minimum: int = 1) -> tuple[int, int]:
-    return check_positive_int("T", T, minimum), check_positive_int("S", S, minimum)
+    return check_int("T", T, minimum), check_int("S", S, minimum)
 
 
 def relative_positions(T: int, S: int) -> torch.Tensor:
@@ -62,7 +62,7 @@ def alibi_slopes(n_heads: int) -> torch.Tensor:
     ``2^(-8/n)`` (8 heads: 1/2, 1/4, …, 1/256). Otherwise, as in the official code: the slopes of the
     closest lower power of two ``p``, then every other slope of ``2p`` heads, up to ``n``.
     """
-    check_positive_int("n_heads", n_heads)
+    check_int("n_heads", n_heads)
 
     def power_of_two(n: int) -> list[float]:
         start = 2.0 ** (-8.0 / n)
@@ -112,7 +112,7 @@ class AlibiPositional(PositionalScheme):
 
     def __init__(self, n_heads: int, form: str = "bidirectional"):
         super().__init__()
-        check_positive_int("n_heads", n_heads)
+        check_int("n_heads", n_heads)
         if form not in ALIBI_FORMS:
             raise ValueError(f"form must be one of {ALIBI_FORMS}, got {form!r}")
         self.form = form
@@ -149,8 +149,8 @@ def t5_relative_bucket(
         raise TypeError(f"relative_position must hold integers, got dtype {relative_position.dtype}")
     if not isinstance(bidirectional, bool):
         raise TypeError(f"bidirectional must be a bool, got {type(bidirectional).__name__} {bidirectional!r}")
-    check_positive_int("num_buckets", num_buckets, minimum=2)
-    check_positive_int("max_distance", max_distance, minimum=1)
+    check_int("num_buckets", num_buckets, minimum=2)
+    check_int("max_distance", max_distance, minimum=1)
     n = num_buckets
     bucket = torch.zeros_like(relative_position)
     if bidirectional:
@@ -181,7 +181,7 @@ class T5RelativeBias(PositionalScheme):
 
     def __init__(self, n_heads: int, num_buckets: int = 32, max_distance: int = 128, bidirectional: bool = True):
         super().__init__()
-        check_positive_int("n_heads", n_heads)
+        check_int("n_heads", n_heads)
         t5_relative_bucket(torch.zeros(1, dtype=torch.long), bidirectional, num_buckets, max_distance)  # validate
         self.num_buckets, self.max_distance, self.bidirectional = num_buckets, max_distance, bidirectional
         self.bias = nn.Parameter(torch.randn(num_buckets, n_heads) * 0.02)  # (n_buckets, H)
@@ -205,7 +205,7 @@ class T5RelativeBias(PositionalScheme):
 
 def clipped_relative_positions(T: int, S: int, max_distance: int) -> torch.Tensor:
     """``clip(j - i, -k, k) + k``: an index into the ``2k + 1`` relative representations, ``(T, S)`` long."""
-    check_positive_int("max_distance", max_distance, minimum=0)
+    check_int("max_distance", max_distance, minimum=0)
     return relative_positions(T, S).clamp(-max_distance, max_distance) + max_distance  # (T, S)
 
 
@@ -220,7 +220,7 @@ def shaw_relative_scores(q: torch.Tensor, k: torch.Tensor, rel_k: torch.Tensor, 
     check_tensor("rel_k", rel_k, ndim=2, floating=True)
     if q.dim() < 2 or q.shape[:-2] != k.shape[:-2] or q.shape[-1] != k.shape[-1]:
         raise ValueError(f"q and k must have shapes (..., T, Dh) and (..., S, Dh), got {tuple(q.shape)} and {tuple(k.shape)}")
-    K = 2 * check_positive_int("max_distance", max_distance, minimum=0) + 1
+    K = 2 * check_int("max_distance", max_distance, minimum=0) + 1
     if rel_k.shape != (K, q.shape[-1]):
         raise ValueError(f"rel_k must have shape (2k+1, Dh) = ({K}, {q.shape[-1]}), got {tuple(rel_k.shape)}")
     T, S = q.shape[-2], k.shape[-2]
@@ -243,8 +243,8 @@ class ShawRelativePositional(PositionalScheme):
 
     def __init__(self, n_heads: int, max_distance: int = 8):
         super().__init__()
-        check_positive_int("n_heads", n_heads)
-        self.max_distance = check_positive_int("max_distance", max_distance, minimum=0)
+        check_int("n_heads", n_heads)
+        self.max_distance = check_int("max_distance", max_distance, minimum=0)
         self.bias = nn.Parameter(torch.randn(n_heads, 2 * max_distance + 1) * 0.02)  # (H, K)
 
     @classmethod

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_int, check_tensor
 from .base import PositionalScheme
 
 __all__ = ["alternating_direction", "normalized_positions", "index_positions", "NormalizedPositional", "IndexPositional"]
@@ -28,19 +28,19 @@ __all__ = ["alternating_direction", "normalized_positions", "index_positions", "
 
 def alternating_direction(d_model: int) -> torch.Tensor:
     """``u = (+1, -1, +1, …)`` of length D: mean zero (for even D), so LayerNorm keeps it. ``(D,)``."""
-    check_positive_int("d_model", d_model, minimum=2)
+    check_int("d_model", d_model, minimum=2)
     return 1.0 - 2.0 * (torch.arange(d_model) % 2).float()  # (D,)
 
 
 def normalized_positions(T: int) -> torch.Tensor:
     """``t / (T - 1)`` for ``t = 0 … T-1``: evenly spaced in [0, 1] (a single position is 0). ``(T,)``."""
-    check_positive_int("T", T)
+    check_int("T", T)
     return torch.arange(T, dtype=torch.float32) / max(T - 1, 1)  # (T,)
 
 
 def index_positions(T: int) -> torch.Tensor:
     """The raw index ``0, 1, …, T-1`` as floats. ``(T,)``."""
-    check_positive_int("T", T)
+    check_int("T", T)
     return torch.arange(T, dtype=torch.float32)  # (T,)
 
 

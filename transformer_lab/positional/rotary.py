@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_int, check_tensor
 from .base import PositionalScheme
 
 __all__ = [
@@ -40,7 +40,7 @@ ROPE_LAYOUTS = ("interleaved", "half")
 
 
 def _check_head_dim(head_dim) -> int:
-    check_positive_int("head_dim", head_dim, minimum=2)
+    check_int("head_dim", head_dim, minimum=2)
     if head_dim % 2:
         raise ValueError(f"head_dim must be even (RoPE rotates pairs of dimensions), got {head_dim}")
     return head_dim
@@ -75,7 +75,7 @@ def rope_angles(positions, head_dim: int, base: float = 10000.0) -> torch.Tensor
     An int ``T`` means positions ``0 … T-1``.
     """
     if isinstance(positions, int) and not isinstance(positions, bool):
-        check_positive_int("positions", positions)
+        check_int("positions", positions)
         positions = torch.arange(positions)
     check_tensor("positions", positions, ndim=1)
     return positions.to(torch.float64)[:, None] * rope_frequencies(head_dim, base)  # (T, 1) * (P,) -> (T, P)

@@ -1,7 +1,14 @@
-"""Notebook 01 · why multi-head attention: one head against several, what the heads read, head ablation."""
+"""Notebook 01 · why multi-head attention: what the heads read, and one head against eight.
 
-from .experiment import (D_MODEL, HEADS, TASK, TRAIN, HeadCountTraining, label, layout_config, read_heads,
-                         train_head_counts, train_layouts)
+One module per step of the lesson, imported in one direction (compute → figures → explorer):
+``analysis`` the measurements (pure functions of tensors and models); ``experiment`` the trained experiment, five seeds, its claims; ``figures`` its figures; ``explorer`` the notebook's explorer.
+The notebook imports the core and this package, nothing else.
+"""
 
-__all__ = ["D_MODEL", "HEADS", "TASK", "TRAIN", "HeadCountTraining", "label", "layout_config", "read_heads",
-           "train_head_counts", "train_layouts"]
+from . import analysis, experiment, figures, explorer
+from .analysis import *  # noqa: F401,F403
+from .experiment import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
+
+__all__ = [*analysis.__all__, *experiment.__all__, *figures.__all__, *explorer.__all__]

@@ -14,73 +14,36 @@ seeds per layout, trained together. At this budget one head almost never learns 
 what several heads make reliable, not what one head cannot do.
 
 Inside the experiment, on every seed's trained models (the claims are decided over the seeds):
-where each head's query row puts its weight (:func:`transformer_lab.heads.relation_mass`,
-:func:`~transformer_lab.heads.argmax_mode_fraction`, :func:`~transformer_lab.heads.head_diversity`)
-and what removing each head costs (:func:`~transformer_lab.heads.ablate_heads`, Michel et al.
+where each head's query row puts its weight (:func:`.analysis.relation_mass`,
+:func:`~.analysis.argmax_mode_fraction`, :func:`~.analysis.head_diversity`)
+and what removing each head costs (:func:`~.analysis.ablate_heads`, Michel et al.
 2019, arXiv:1905.10650).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 
-from ... import evidence, heads as head_tools
-from ..._checks import check_positive_int
-from ...config import ModelConfig
-from ...randomness import base_seed, eval_seed, seeds
-from ...tasks import RecallAndPreviousTask
-from ...train import SeedRuns, TrainConfig, train_many
+from ... import evidence
+from ..._checks import check_int, check_tensor
+from ...evidence import check_run
+from ...stacked import SeedRuns
+from ..head_layouts import D_MODEL, TASK, TRAIN, _check_heads, label, layout_config, train_layouts  # shared with notebook 05
+from . import analysis
 
-__all__ = ["TASK", "TRAIN", "D_MODEL", "HEADS", "label", "layout_config", "train_layouts", "read_heads",
-           "check_run", "HeadCountTraining", "train_head_counts"]
+__all__ = ["TASK", "TRAIN", "D_MODEL", "layout_config", "HEADS", "read_heads", "HeadCountTraining", "train_head_counts"]
 
-TASK = RecallAndPreviousTask(n_keys=6, n_values=4, n_pairs=5)
-D_MODEL = 16
-TRAIN = TrainConfig(steps=200, batch_size=32, lr=2e-2, eval_every=25, eval_size=256)
-HEADS = (1, 8)  # one head against the paper's eight (Vaswani et al. 2017, Table 3 (A)); notebook 05 sweeps 1, 2, 4, 8
+HEADS = (1, 8)  # one head against the paper's eight (Vaswani et al. 2017, Table 3 (A)); notebook 05 sweeps 1, 4, 8
 
 
-def label(h: int) -> str:
-    """``"1 head"``, ``"8 heads"``."""
-    check_positive_int("h", h)
-    return f"{h} head{'s' if h > 1 else ''}"
 
 
-def layout_config(h: int) -> ModelConfig:
-    """The model with ``h`` heads of width ``D_MODEL / h``: one layer, no MLP, learned positions."""
-    return ModelConfig(vocab_size=TASK.vocab_size, n_out=TASK.n_out, d_model=D_MODEL, n_heads=h, d_ff=0,
-                       positional="learned", max_len=TASK.seq_len)
 
 
-def check_run(base, n_seeds, steps) -> None:
-    """Refuse a bad ``base`` (int >= 0 or None), ``n_seeds`` (int >= 2: one seed has no spread) or
-    ``steps`` (int >= 1) by name, before anything trains."""
-    base_seed(base)
-    check_positive_int("n_seeds", n_seeds, minimum=2)
-    check_positive_int("steps", steps)
 
 
-def _check_heads(hs) -> tuple[int, ...]:
-    if not isinstance(hs, (tuple, list)) or not hs:
-        raise TypeError(f"heads must be a non-empty tuple of head counts that divide d_model={D_MODEL}, got {hs!r}")
-    for h in hs:
-        if isinstance(h, bool) or not isinstance(h, int) or h < 1 or D_MODEL % h:
-            raise ValueError(f"heads must hold head counts that divide d_model={D_MODEL} (1, 2, 4, 8, 16), got {h!r}")
-    if len(set(hs)) != len(hs):
-        raise ValueError(f"heads must not repeat a head count, got {hs!r}")
-    return tuple(hs)
-
-
-def train_layouts(hs: tuple[int, ...], base: int | None = None, n_seeds: int = 5, steps: int = TRAIN.steps,
-                  ) -> tuple[dict[int, SeedRuns], TrainConfig]:
-    """Train every layout in ``hs`` on ``seeds(n_seeds, base)``; evaluated on the batch of ``eval_seed(base)``."""
-    hs = _check_heads(hs)
-    check_run(base, n_seeds, steps)
-    cfg = replace(TRAIN, steps=steps, eval_seed=eval_seed(base))
-    runs = train_many({h: layout_config(h) for h in hs}, TASK, seeds(n_seeds, base), cfg)
-    return runs, cfg
 
 
 @torch.no_grad()
@@ -96,10 +59,10 @@ def read_heads(model: torch.nn.Module, tokens: torch.Tensor) -> dict:
     _, cache = model(tokens, return_cache=True)
     w = cache["blocks.0.attn.weights"]  # (B, H, T, S)
     return {
-        "found": head_tools.relation_mass(w, relations["found"]).tolist(),
-        "previous": head_tools.relation_mass(w, relations["previous"]).tolist(),
-        "same spot": head_tools.argmax_mode_fraction(w).tolist(),
-        "JS": head_tools.head_diversity(w, query=-1)["mean"] if w.shape[1] > 1 else None,
+        "found": analysis.relation_mass(w, relations["found"]).tolist(),
+        "previous": analysis.relation_mass(w, relations["previous"]).tolist(),
+        "same spot": analysis.argmax_mode_fraction(w).tolist(),
+        "JS": analysis.head_diversity(w, query=-1)["mean"] if w.shape[1] > 1 else None,
     }
 
 
@@ -125,9 +88,13 @@ class HeadCountTraining(evidence.Evidence):
 
     def models(self, seed_index: int = 0) -> dict[str, torch.nn.Module]:
         """One seed's trained models, ``{"1 head": model, ...}`` (for the explorer)."""
-        if isinstance(seed_index, bool) or not isinstance(seed_index, int) or not 0 <= seed_index < len(self.seeds):
-            raise ValueError(f"seed_index must be an int in [0, {len(self.seeds)}), got {seed_index!r}")
+        self._check_seed_index(seed_index)
         return {label(h): self.runs[h].models[seed_index] for h in self.heads}
+
+    def _check_seed_index(self, seed_index) -> None:
+        check_int("seed_index", seed_index, minimum=0)
+        if seed_index >= len(self.seeds):
+            raise ValueError(f"seed_index must be an int in [0, {len(self.seeds)}), got {seed_index!r}")
 
     def both_relations(self, h: int) -> list[float]:
         """Per seed: the most weight any head puts on the found item plus the most any head puts on
@@ -168,22 +135,20 @@ class HeadCountTraining(evidence.Evidence):
         return evidence.seed_table(rows, "accuracy")
 
     def figure(self):
-        from .figures import plot_head_count_training  # matplotlib only when a figure is drawn
+        from .figures import plot_head_count_training  # matplotlib only when drawn (figures imports this module)
 
         return plot_head_count_training(self)
 
     def maps_figure(self, tokens: torch.Tensor, seed_index: int = 0):
         """Every head's attention map of the largest model of seed ``seed_index`` on one input ``tokens (T,)``."""
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 1:
-            raise TypeError(f"tokens must be one input of the task, a 1-D tensor (T,), got {tokens!r}")
-        if isinstance(seed_index, bool) or not isinstance(seed_index, int) or not 0 <= seed_index < len(self.seeds):
-            raise ValueError(f"seed_index must be an int in [0, {len(self.seeds)}), got {seed_index!r}")
-        from .figures import plot_head_maps
+        check_tensor("tokens", tokens, ndim=1)  # one input of the task, (T,)
+        self._check_seed_index(seed_index)
+        from .figures import plot_head_maps  # matplotlib only when drawn (figures imports this module)
 
         return plot_head_maps(self, tokens, seed_index)
 
     def ablation_figure(self):
-        from .figures import plot_head_ablation
+        from .figures import plot_head_ablation  # matplotlib only when drawn (figures imports this module)
 
         return plot_head_ablation(self)
 
@@ -210,7 +175,7 @@ def train_head_counts(base: int | None = None, heads: tuple[int, ...] = HEADS, n
         if h > 1:
             drops[h] = []
             for m in runs[h].models:
-                ab = head_tools.ablate_heads(m, tokens, targets)
+                ab = analysis.ablate_heads(m, tokens, targets)
                 drops[h].append([ab["baseline"]["accuracy"] - a for a in ab["accuracy"][0].tolist()])
     result = HeadCountTraining(seeds=runs[1].seeds, claims=[], heads=heads, runs=runs, reads=reads, drops=drops,
                                eval_seed=cfg.eval_seed)

@@ -1,17 +1,16 @@
-"""Notebook 02 · why Q and K use different weight matrices: the trained experiments."""
+"""Notebook 02 · why Q and K use different weight matrices: tied against separate W_Q, W_K.
 
-from .experiment import (
-    CYCLE,
-    PARTNER,
-    TRAIN,
-    VARIANTS,
-    CyclicTraining,
-    PartnerTraining,
-    model_config,
-    train_cyclic,
-    train_partner,
-    training_sequences,
-)
+One module per step of the lesson, imported in one direction (compute → figures → explorer):
+``analysis`` the inputs, projections and scores (pure functions of tensors and models); ``symmetry`` what tied
+scores can and cannot express; ``experiment`` the trained experiment, five seeds, its claims; ``figures`` its figures; ``explorer`` the notebook's explorer.
+The notebook imports the core and this package, nothing else.
+"""
 
-__all__ = ["CYCLE", "PARTNER", "TRAIN", "VARIANTS", "CyclicTraining", "PartnerTraining", "model_config", "train_cyclic",
-           "train_partner", "training_sequences"]
+from . import analysis, symmetry, experiment, figures, explorer
+from .analysis import *  # noqa: F401,F403
+from .symmetry import *  # noqa: F401,F403
+from .experiment import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
+
+__all__ = [*analysis.__all__, *symmetry.__all__, *experiment.__all__, *figures.__all__, *explorer.__all__]

@@ -30,13 +30,17 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from ... import evidence, qk
-from ..._checks import check_positive_int
+from ... import evidence
+from ..._checks import check_seed
 from ...attention import masked_softmax
 from ...config import ModelConfig
-from ...randomness import check_seed, eval_seed, make_generator, seeds
+from ...evidence import check_run
+from ...randomness import eval_seed, make_generator, seeds
 from ...tasks import CyclicSuccessorTask, PartnerTask, Task
-from ...train import SeedRuns, TrainConfig, loss_and_accuracy, torch_threads, train_many
+from ...stacked import SeedRuns, train_many
+from ...train import TrainConfig, loss_and_accuracy, torch_threads
+from .analysis import mass_on, model_head_scores, reorder
+from .symmetry import asymmetry, top_keys
 
 __all__ = ["VARIANTS", "CYCLE", "PARTNER", "TRAIN", "model_config", "training_sequences", "CyclicTraining",
            "PartnerTraining", "train_cyclic", "train_partner"]
@@ -53,11 +57,6 @@ def model_config(task: Task, **kw) -> ModelConfig:
         raise TypeError(f"task must be a Task (e.g. lesson.CYCLE), got {type(task).__name__}")
     return ModelConfig(vocab_size=task.vocab_size, n_out=task.n_out, d_model=32, n_heads=1, d_ff=0,
                        positional="none", max_len=task.seq_len, **kw)
-
-
-def _check_run(n_seeds, steps) -> None:
-    check_positive_int("n_seeds", n_seeds, minimum=2)  # a spread needs two seeds
-    check_positive_int("steps", steps)
 
 
 def _train(task: Task, base: int | None, n_seeds: int, steps: int) -> tuple[dict[str, SeedRuns], TrainConfig]:
@@ -82,7 +81,7 @@ def training_sequences(task: Task, seed: int, cfg: TrainConfig) -> tuple[torch.T
 @torch.no_grad()
 def _weights(model, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The head's scores ``(B, T, T)`` before any mask, and its attention weights with the model's mask."""
-    s = qk.head_scores(model, tokens)[:, 0]  # (B, T, T)
+    s = model_head_scores(model, tokens)[:, 0]  # (B, T, T)
     T = s.shape[-1]
     keep = ~torch.eye(T, dtype=torch.bool) if model.cfg.mask_self else None  # (T, T): no attention to self
     return s, masked_softmax(s, keep)  # (B, T, T) each
@@ -141,7 +140,7 @@ def train_cyclic(base: int | None = None, n_seeds: int = 5, steps: int = TRAIN.s
     below, the self-mask can reach it (in some seeds) and no further; where the attention goes; and
     the tied model underfits (its loss on the sequences it trained on is about its held-out loss).
     """
-    _check_run(n_seeds, steps)
+    check_run(base, n_seeds, steps)
     task = CYCLE
     runs, cfg = _train(task, base, n_seeds, steps)
     tokens, targets = task.batch(cfg.eval_size, cfg.eval_seed)  # (B, K) the held-out batch
@@ -153,15 +152,15 @@ def train_cyclic(base: int | None = None, n_seeds: int = 5, steps: int = TRAIN.s
             attention[label] = []
             for seed, model in zip(r.seeds, r.models):
                 s, w = _weights(model, tokens)  # (B, K, K) each
-                right = (qk.top_keys(s, exclude_self=model.cfg.mask_self) == succ_pos).sum(-1)  # (B,)
+                right = (top_keys(s, exclude_self=model.cfg.mask_self) == succ_pos).sum(-1)  # (B,)
                 train_tokens, train_targets = training_sequences(task, seed, cfg)
                 with torch.no_grad():
                     train_loss, _ = loss_and_accuracy(model(train_tokens), train_targets)
                 attention[label].append({
-                    "succ": qk.mass_on(w, succ_pos).item(), "pred": qk.mass_on(w, pred_pos).item(),
-                    "self": qk.mass_on(w, self_pos).item(), "asym": qk.asymmetry(s).max().item(),
+                    "succ": mass_on(w, succ_pos).item(), "pred": mass_on(w, pred_pos).item(),
+                    "self": mass_on(w, self_pos).item(), "asym": asymmetry(s).max().item(),
                     "right_mean": right.float().mean().item(), "right_max": int(right.max()),
-                    "by_key": qk.reorder(w, order).mean(0), "train_loss": train_loss.item(),
+                    "by_key": reorder(w, order).mean(0), "train_loss": train_loss.item(),
                 })
     acc = {label: r.final_accuracy for label, r in runs.items()}
     ceiling = task.symmetric_ceiling
@@ -227,7 +226,7 @@ class PartnerTraining(evidence.Evidence):
         return evidence.seed_table(rows, "final accuracy; mean attention weight")
 
     def figure(self):
-        from .figures import plot_partner
+        from .figures import plot_partner  # matplotlib only when a figure is drawn
 
         return plot_partner(self)
 
@@ -240,7 +239,7 @@ def train_partner(base: int | None = None, n_seeds: int = 5, steps: int = 40) ->
     (in all but at most one seed; with more steps tied catches up); tied without the mask keeps
     weight on itself, the mask moves it to the partner.
     """
-    _check_run(n_seeds, steps)
+    check_run(base, n_seeds, steps)
     task = PARTNER
     runs, cfg = _train(task, base, n_seeds, steps)
     tokens, _ = task.batch(cfg.eval_size, cfg.eval_seed)  # (B, T)
@@ -250,8 +249,8 @@ def train_partner(base: int | None = None, n_seeds: int = 5, steps: int = 40) ->
     with torch_threads(cfg.threads):
         for label, r in runs.items():
             ws = [_weights(m, tokens)[1] for m in r.models]  # (B, T, T) per seed
-            on_partner[label] = [qk.mass_on(w, partner_pos).item() for w in ws]
-            on_self[label] = [qk.mass_on(w, own_pos).item() for w in ws]
+            on_partner[label] = [mass_on(w, partner_pos).item() for w in ws]
+            on_self[label] = [mass_on(w, own_pos).item() for w in ws]
     acc = {label: r.final_accuracy for label, r in runs.items()}
     claims = [
         evidence.most_seeds("untied solves the partner task", "untied accuracy > 0.97",

@@ -1,5 +1,14 @@
-"""Notebook 03 · additive, dot-product and scaled dot-product attention: the trained experiment."""
+"""Notebook 03 · additive, dot-product and scaled dot-product attention, and why divide by √d_k.
 
-from .experiment import SCORES, ScoreTraining, train_score_functions
+One module per step of the lesson, imported in one direction (compute → figures → explorer):
+``analysis`` the measurements (pure functions of tensors and models); ``experiment`` the trained experiment, five seeds, its claims; ``figures`` its figures; ``explorer`` the notebook's explorer.
+The notebook imports the core and this package, nothing else.
+"""
 
-__all__ = ["SCORES", "ScoreTraining", "train_score_functions"]
+from . import analysis, experiment, figures, explorer
+from .analysis import *  # noqa: F401,F403
+from .experiment import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
+
+__all__ = [*analysis.__all__, *experiment.__all__, *figures.__all__, *explorer.__all__]

@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ... import evidence
-from ..._checks import check_positive_int
+from ...evidence import check_run
 from ...config import ModelConfig
 from ...randomness import eval_seed, seeds
 from ...tasks import KeyValueRecallTask
-from ...train import SeedRuns, TrainConfig, train_many
+from ...stacked import SeedRuns, train_many
+from ...train import TrainConfig
 
 __all__ = ["ScoreTraining", "train_score_functions", "SCORES"]
 
@@ -61,13 +62,13 @@ def train_score_functions(base: int | None = None, d_ks: tuple[int, int] = (4, 1
     at the small d_k additive and unscaled dot are close (mean over seeds); going from the small to
     the large d_k, unscaled dot falls further behind both, in every seed.
     """
-    check_positive_int("n_seeds", n_seeds, minimum=2)  # one seed has no spread
-    check_positive_int("steps", steps)
-    if (not isinstance(d_ks, (tuple, list)) or len(d_ks) != 2 or any(isinstance(d, bool) or not isinstance(d, int) for d in d_ks)
-            or not 1 <= d_ks[0] < d_ks[1]):
+    check_run(base, n_seeds, steps)
+    if not isinstance(d_ks, (tuple, list)) or any(isinstance(d, bool) or not isinstance(d, int) for d in d_ks):
+        raise TypeError(f"d_ks must be a tuple of two int head widths (small, large), got {d_ks!r}")
+    if len(d_ks) != 2 or not 1 <= d_ks[0] < d_ks[1]:
         raise ValueError(f"d_ks must be two head widths (small, large) with 1 <= small < large, got {d_ks!r}")
     small, large = d_ks
-    cfg = replace(TRAIN, steps=steps, eval_seed=eval_seed(base))  # eval_seed checks base
+    cfg = replace(TRAIN, steps=steps, eval_seed=eval_seed(base))
     configs = {(score, d_k): ModelConfig(vocab_size=TASK.vocab_size, n_out=TASK.n_out, d_model=32, n_heads=1,
                                          head_dim=d_k, d_ff=0, score=score, positional="none", max_len=TASK.seq_len,
                                          additive_width=ADDITIVE_WIDTH if score == "additive" else None)

@@ -1,7 +1,17 @@
-"""Notebook 05 · why each head is d_model/h wide: the low-rank fit and the head-count sweep, over seeds."""
+"""Notebook 05 · why each head works in d_model/h dimensions: cost, rank, and the head count.
 
-from ..q01_multi_head.experiment import TASK, TRAIN, layout_config
-from .experiment import FIT_N, SWEEP_HEADS, HeadSweep, LowRankFit, fit_low_rank, sweep_head_count
+One module per step of the lesson, imported in one direction (compute → figures → explorer):
+``cost`` what a head layout costs; ``analysis`` the rank of a head's scores and the low-rank fit (pure
+functions of tensors and models); ``experiment`` the trained experiments, five seeds, their claims;
+``figures`` its figures; ``explorer`` the notebook's explorer.
+The notebook imports the core and this package, nothing else.
+"""
 
-__all__ = ["FIT_N", "SWEEP_HEADS", "TASK", "TRAIN", "HeadSweep", "LowRankFit", "fit_low_rank", "layout_config",
-           "sweep_head_count"]
+from . import cost, analysis, experiment, figures, explorer
+from .cost import *  # noqa: F401,F403
+from .analysis import *  # noqa: F401,F403
+from .experiment import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
+
+__all__ = [*cost.__all__, *analysis.__all__, *experiment.__all__, *figures.__all__, *explorer.__all__]

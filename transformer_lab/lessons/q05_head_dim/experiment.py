@@ -5,7 +5,7 @@
   one-key-per-query pattern, for every d_k from 1 to n, on several seeds (each seed: its own
   targets, input X and initial weights). The fit is gradient descent, so what it finds is decided
   over the seeds; the exact facts beside it (rank ≤ d_k; a generic pattern is reachable exactly
-  from d_k = n - 1; d_k = 1 cannot do a permutation, :func:`transformer_lab.heads.one_key_kl_bound`)
+  from d_k = n - 1; d_k = 1 cannot do a permutation, :func:`.analysis.one_key_kl_bound`)
   are checked in the notebook as exact.
 - :func:`sweep_head_count`: notebook 01's task and models at d_model = 16 with h = 1, 4, 8 heads
   (d_k = 16, 4, 2), the same training (seed s: the same initial weights and batches for every
@@ -17,12 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ... import evidence, heads as head_tools
-from ...randomness import seeds
-from ...train import SeedRuns
-from ..q01_multi_head.experiment import D_MODEL, TASK, TRAIN, check_run, train_layouts
+import torch
 
-__all__ = ["SWEEP_HEADS", "FIT_N", "LowRankFit", "fit_low_rank", "HeadSweep", "sweep_head_count"]
+from ... import evidence
+from ..._checks import check_int
+from ...evidence import check_run
+from ...randomness import seeds
+from ...stacked import SeedRuns
+from ..head_layouts import D_MODEL, TASK, TRAIN, layout_config, train_layouts  # notebook 01's task and models
+from . import analysis
+
+__all__ = ["TASK", "TRAIN", "D_MODEL", "layout_config", "SWEEP_HEADS", "FIT_N", "LowRankFit", "fit_low_rank", "HeadSweep",
+           "sweep_head_count"]
 
 SWEEP_HEADS = (1, 4, 8)  # d_k = 16, 4, 2: h from 1 to d_model/2 (2 heads left out for time: exercise)
 FIT_N = 8  # positions of the fitted pattern
@@ -67,17 +73,12 @@ def fit_low_rank(base: int | None = None, n: int = FIT_N, n_seeds: int = 5, step
     one-key pattern is reached from d_k = 2.
     """
     check_run(base, n_seeds, steps)
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int (positions of the pattern), got {type(n).__name__} {n!r}")
-    if n < 4:
-        raise ValueError(f"n must be >= 4 (positions; the claims compare d_k = 1, 2, n - 2, n - 1), got {n!r}")
+    check_int("n", n, minimum=4)  # positions of the pattern: the claims compare d_k = 1, 2, n - 2 and n - 1
     ss = list(seeds(n_seeds, base))
     d_ks = list(range(1, n + 1))
-    import torch  # the targets are tensors; the lesson imports nothing heavy at import time
-
-    targets = torch.stack([head_tools.random_attention_pattern(n, seed=s) for s in ss]
-                          + [head_tools.permutation_pattern(n, seed=s) for s in ss])  # (2N, n, n)
-    fit = head_tools.fit_attention_patterns(targets, d_ks, ss + ss, steps=steps)
+    targets = torch.stack([analysis.random_attention_pattern(n, seed=s) for s in ss]
+                          + [analysis.permutation_pattern(n, seed=s) for s in ss])  # (2N, n, n)
+    fit = analysis.fit_attention_patterns(targets, d_ks, ss + ss, steps=steps)
     N = len(ss)
     kl = {"generic pattern": fit["kl"][:N], "one key per query": fit["kl"][N:]}
     rank = {"generic pattern": fit["rank"][:N], "one key per query": fit["rank"][N:]}
@@ -112,7 +113,7 @@ class HeadSweep(evidence.Evidence):
 
     def curve(self, h: int) -> list[float]:
         """Per seed: the mean held-out accuracy over training, the area under the learning curve."""
-        return [head_tools.mean_curve_accuracy([hist]) for hist in self.runs[h].histories]
+        return [analysis.mean_curve_accuracy([hist]) for hist in self.runs[h].histories]
 
     def summary(self) -> evidence.Table:
         rows = {f"h = {h} (d_k = {D_MODEL // h}), final": self.final(h) for h in self.heads}
@@ -120,7 +121,7 @@ class HeadSweep(evidence.Evidence):
         return evidence.seed_table(rows, f"accuracy (chance {1 / TASK.n_out:.4f})")
 
     def figure(self):
-        from .figures import plot_head_sweep_seeds
+        from .figures import plot_head_sweep_seeds  # matplotlib only when a figure is drawn
 
         return plot_head_sweep_seeds(self)
 

@@ -1,15 +1,14 @@
-"""Notebook 06 · why multiply the embeddings by √d_model: the trained experiment."""
+"""Notebook 06 · why the embeddings are multiplied by √d_model.
 
-from .experiment import (
-    EARLY_STEP,
-    SETTINGS,
-    TASK,
-    TRAIN,
-    EmbeddingTraining,
-    Setting,
-    toy_config,
-    train_embedding_scale,
-)
+One module per step of the lesson, imported in one direction (compute → figures → explorer):
+``analysis`` the measurements (pure functions of tensors and models); ``experiment`` the trained experiment, five seeds, its claims; ``figures`` its figures; ``explorer`` the notebook's explorer.
+The notebook imports the core and this package, nothing else.
+"""
 
-__all__ = ["EARLY_STEP", "SETTINGS", "TASK", "TRAIN", "EmbeddingTraining", "Setting", "toy_config",
-           "train_embedding_scale"]
+from . import analysis, experiment, figures, explorer
+from .analysis import *  # noqa: F401,F403
+from .experiment import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
+
+__all__ = [*analysis.__all__, *experiment.__all__, *figures.__all__, *explorer.__all__]

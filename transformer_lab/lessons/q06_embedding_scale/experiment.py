@@ -27,12 +27,13 @@ import math
 from dataclasses import dataclass, replace
 
 from ... import evidence
-from ..._checks import check_positive_int
+from ..._checks import check_bool, check_int
 from ...config import ModelConfig
-from ...embedding import EMBED_INITS
+from .analysis import EMBED_INITS
 from ...randomness import eval_seed, seeds
 from ...tasks import ReverseTask
-from ...train import SeedRuns, TrainConfig, train_many
+from ...stacked import SeedRuns, train_many
+from ...train import TrainConfig
 
 __all__ = ["TASK", "TRAIN", "D_MODEL", "EARLY_STEP", "SETTINGS", "Setting", "toy_config", "EmbeddingTraining",
            "train_embedding_scale"]
@@ -56,10 +57,8 @@ class Setting:
     def __post_init__(self):
         if self.init not in EMBED_INITS:
             raise ValueError(f"Setting.init must be one of {EMBED_INITS}, got {self.init!r}")
-        for name in ("scale", "tied"):
-            if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"Setting.{name} must be a bool, got {type(getattr(self, name)).__name__} "
-                                f"{getattr(self, name)!r}")
+        check_bool("Setting.scale", self.scale)
+        check_bool("Setting.tied", self.tied)
         if self.norm not in ("pre", "post"):
             raise ValueError(f"Setting.norm must be 'pre' or 'post' (where the LayerNorm sits), got {self.norm!r}")
 
@@ -86,7 +85,7 @@ def toy_config(init: str, scale: bool, tied: bool = False, norm: str = "post", d
     """The model of notebook 06's experiment for one setting: one layer, one head, no MLP, sinusoidal
     positions, sized for :data:`TASK`. ``norm="pre"`` gives the pre-LayerNorm layout instead."""
     Setting(init, scale, tied, norm)  # checks init, scale, tied and norm
-    check_positive_int("d_model", d_model, minimum=2)
+    check_int("d_model", d_model, minimum=2)
     return ModelConfig(vocab_size=TASK.vocab_size, d_model=d_model, n_heads=1, d_ff=0, max_len=TASK.seq_len,
                        positional="sinusoidal", norm=norm, embed_init=init, embed_scale=scale, tie_weights=tied)
 
@@ -139,8 +138,8 @@ def train_embedding_scale(base: int | None = None, n_seeds: int = 5, steps: int 
     large as N(0, 1) gets unscaled; tied to the output layer, N(0, 1/d) learns alone and fails with
     ×√d, whose untrained model starts above the loss of knowing nothing.
     """
-    check_positive_int("n_seeds", n_seeds, minimum=2)
-    check_positive_int("steps", steps, minimum=EARLY_STEP)
+    check_int("n_seeds", n_seeds, minimum=2)
+    check_int("steps", steps, minimum=EARLY_STEP)
     cfg = replace(TRAIN, steps=steps, eval_seed=eval_seed(base))
     runs = train_many({s.label: s.config() for s in SETTINGS}, TASK, seeds(n_seeds, base), cfg)
     result = EmbeddingTraining(seeds=runs[SETTINGS[0].label].seeds, claims=[], runs=runs, early_step=EARLY_STEP)

@@ -1,5 +1,16 @@
-"""Notebook 08 · other positional encodings: which schemes extrapolate past the training length."""
+"""Notebook 08 · the other positional encodings, and which extrapolate.
 
-from .experiment import LENGTHS, SCHEMES, TASK, TIERS, TRAIN_LEN, Extrapolation, model_config, train_extrapolation
+One module per step of the lesson, imported in one direction (compute → figures → explorer):
+``analysis`` the measurements of a scheme (pure functions of tensors); ``losses`` a trained model's loss
+by position and length; ``experiment`` the trained experiment, five seeds, its claims; ``figures`` its figures; ``explorer`` the notebook's explorer.
+The notebook imports the core and this package, nothing else.
+"""
 
-__all__ = ["SCHEMES", "TASK", "TRAIN_LEN", "LENGTHS", "TIERS", "Extrapolation", "model_config", "train_extrapolation"]
+from . import analysis, losses, experiment, figures, explorer
+from .analysis import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .experiment import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
+
+__all__ = [*analysis.__all__, *losses.__all__, *experiment.__all__, *figures.__all__, *explorer.__all__]

@@ -15,7 +15,7 @@ A short run: the models stay well above the optimum at 16 tokens. What is compar
 one's excess *grows* from 16 to 64 tokens.
 
 Evaluation: one batch of 64-token sequences drawn with the experiment's evaluation seed; the loss at
-length L is that of the first L tokens (``pe_analysis.prefix_losses``), so every scheme and seed is
+length L is that of the first L tokens (:func:`.losses.prefix_losses`), so every scheme and seed is
 scored on the same sequences, and the optimum on them too.
 """
 
@@ -26,14 +26,16 @@ from dataclasses import dataclass, replace
 import torch
 
 from ... import evidence
-from ..._checks import check_positive_int
+from ...evidence import check_run
+from ..._checks import check_int
 from ...config import ModelConfig
 from ...masks import causal_mask
 from ...model import build_model
-from ...pe_analysis import prefix_losses
+from .losses import prefix_losses
 from ...randomness import eval_seed, seeds
 from ...tasks import LocalCopyTask
-from ...train import SeedRuns, TrainConfig, train_many
+from ...stacked import SeedRuns, train_many
+from ...train import TrainConfig
 
 __all__ = ["SCHEMES", "TASK", "TRAIN", "TRAIN_LEN", "LENGTHS", "TIERS", "EVAL_SIZE", "model_config",
            "Extrapolation", "train_extrapolation"]
@@ -112,7 +114,7 @@ class Extrapolation(evidence.Evidence):
         return super().check()
 
     def figure(self):
-        from .figures import plot_extrapolation  # matplotlib only when a figure is drawn
+        from .figures import plot_extrapolation  # matplotlib only when drawn (figures imports this module)
 
         return plot_extrapolation(self)
 
@@ -142,9 +144,8 @@ def train_extrapolation(base: int | None = None, n_seeds: int = 5, steps: int = 
     than ALiBi's by > 0.1; RoPE's lies between ALiBi's and the sinusoids'; at 64 tokens the nine fall
     into the tiers of :data:`TIERS`; the raw index is the worst at the training length already.
     """
-    check_positive_int("n_seeds", n_seeds, minimum=2)  # one seed has no spread; refused before 45 models train
-    check_positive_int("steps", steps)
-    check_positive_int("eval_size", eval_size)
+    check_run(base, n_seeds, steps)  # refused before 45 models train
+    check_int("eval_size", eval_size)
     cfg = replace(TRAIN, steps=steps, eval_every=steps, eval_seed=eval_seed(base))
     runs = train_many({s: model_config(s) for s in SCHEMES}, TASK, seeds(n_seeds, base), cfg)
     tokens, targets = TASK.at_length(LENGTHS[-1]).batch(eval_size, eval_seed(base))  # (B, 64) each

@@ -1,0 +1,13 @@
+"""Notebook 07 · the sinusoidal positional encoding.
+
+One module per step of the lesson, imported in one direction (compute → figures → explorer):
+``analysis`` the measurements (pure functions of tensors and models); ``figures`` its figures; ``explorer`` the notebook's explorer.
+The notebook imports the core and this package, nothing else.
+"""
+
+from . import analysis, figures, explorer
+from .analysis import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .explorer import *  # noqa: F401,F403
+
+__all__ = [*analysis.__all__, *figures.__all__, *explorer.__all__]
