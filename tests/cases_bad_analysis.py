@@ -371,7 +371,7 @@ CASES = [
         lambda: q03.dot_product_variance(4), TypeError, r'non-empty sequence of head widths'),
     Bad('lessons.q03_attention_scores.dot_product_variance', 'd_ks', 'empty',
         lambda: q03.dot_product_variance([]), ValueError, r'non-empty sequence'),
-    Bad('lessons.q03_attention_scores.dot_product_variance', 'd_k', '0 in d_ks',
+    Bad('lessons.q03_attention_scores.dot_product_variance', 'd_ks', '0 in d_ks',
         lambda: q03.dot_product_variance([1, 0], n_samples=4), ValueError, r'>= 1'),
     Bad('lessons.q03_attention_scores.dot_product_variance', 'n_samples', '1',
         lambda: q03.dot_product_variance([1], n_samples=1), ValueError, r'>= 2'),

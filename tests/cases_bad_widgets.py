@@ -185,4 +185,11 @@ CASES = [
         r"two integer \(N, T\) tensors"),
     Bad("lessons.q01_multi_head.HeadPatternExplorer", "examples[0]", "1-D tokens",
         lambda: pattern(examples=(TASK.batch(4, seed=1)[0][0], TASK.batch(4, seed=1)[1])), ValueError, r"must have 2 dims"),
+    # the schematics' boxes and arrows
+    Bad('viz.box', 'xy', 'three numbers', lambda: viz.box(Figure().add_subplot(), (0, 0, 0), "t"), ValueError,
+        r'a point \(x, y\)'),
+    Bad('viz.box', 'ax', 'a figure', lambda: viz.box(Figure(), (0, 0), "t"), TypeError, r'Axes'),
+    Bad('viz.arrow', 'end', 'a string', lambda: viz.arrow(Figure().add_subplot(), (0, 0), "up"), ValueError,
+        r'end must be a point'),
+    Bad('viz.blank', 'ax', 'None', lambda: viz.blank(None), TypeError, r'Axes'),
 ]

@@ -47,7 +47,7 @@ def public_names() -> set[str]:
     names = {k for k, v in vars(tl).items() if not k.startswith("_") and own(v)}
     from transformer_lab import lessons
 
-    for mod_name in (*SUBMODULES, "lessons.head_layouts", "lessons.score_matrices",
+    for mod_name in (*SUBMODULES, "lessons.head_layouts", "lessons.score_matrices", "lessons.guide",
                      *(f"lessons.{name}" for name in lessons.LESSONS)):
         mod = importlib.import_module(f"transformer_lab.{mod_name}")
         exported = getattr(mod, "__all__", [k for k in vars(mod) if not k.startswith("_")])

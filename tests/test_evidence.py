@@ -63,7 +63,7 @@ def test_check_asserts_every_claim_and_names_the_ones_that_fail():
 def test_tables_render_as_markdown_and_compare_as_their_text():
     from IPython.core.formatters import DisplayFormatter
 
-    table = tl.claims_table([("c", "holds", "e", "1")])
+    table = tl.claims_table([("笔记", "c", "holds", "e", "1")])
     data, _ = DisplayFormatter().format(table)
     assert data["text/markdown"] == data["text/plain"] == str(table)
 

@@ -177,6 +177,14 @@ def test_q03_figures(scores_result, close):
     assert [ax.get_title() for ax in fig.axes] == ["d_k = 2", "d_k = 4", "final accuracy, every seed"]
     assert all(no_nan_in_lines(ax) for ax in fig.axes)
 
+    sweep = q03.scale_sweep(d_ks=(4, 16, 64), n_samples=500)
+    fig = q03.plot_scale_sweep(sweep)
+    close(fig)
+    assert len(fig.axes) == 4 and all(no_nan_in_lines(ax) for ax in fig.axes)
+    assert all(ax.get_ylabel() for ax in fig.axes), "every panel says what its y-axis is"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["unscaled q·k", "scaled q·k/√d_k"]
+    assert not viz.small_text(fig)
+
 
 # --- notebook 04 --------------------------------------------------------------------------------------
 
@@ -217,17 +225,21 @@ def test_q06_the_moving_artists_are_the_bars_xaviers_lines_and_the_marker(close)
     close(fig)
     moving = q06.embedding_scale_moving(artists)
     assert moving[0] is artists["bars"] and moving[-1] is artists["marker"]
-    assert sorted(line.get_label() for line in moving[1:-1]) == ["xavier", "xavier ×√d"]
+    assert sorted(line.get_label() for line in moving[1:-1]) == ["Xavier", "Xavier ×√d"]
     q06.update_embedding_scale(artists, [1.0, 2.0, 0.5], 32, 0.5, ratio_curves(vocab_size=8000))
     assert all(np.isfinite(line.get_ydata()).all() for line in moving[1:-1])
 
 
 def test_q06_norm_ratios_and_first_step(close):
     curves = {f"{init}{' ×√d' if scale else ''}": ys for (init, scale), ys in ratio_curves().items()}
-    ax = q06.plot_norm_ratios(D_MODELS, curves, title="V = 1000, predicted")
-    close(ax.figure)
-    assert len(ax.get_lines()) == 6 and ax.get_title() == "V = 1000, predicted" and no_nan_in_lines(ax)
-    assert {line.get_linestyle() for line in ax.get_lines()} == {"-", "--"}
+    fig = q06.plot_norm_ratios(D_MODELS, curves, title="V = 1000, predicted")
+    close(fig)
+    assert fig._suptitle.get_text() == "V = 1000, predicted"
+    for ax, panel in zip(fig.axes, ("without ×√d", "with ×√d")):  # one panel per scale: no line hides another
+        assert ax.get_title() == panel and len(ax.get_lines()) == 3 + 1 and no_nan_in_lines(ax)  # 3 inits + √2
+    legend = fig.axes[1].get_legend()
+    assert legend is not None and legend.get_bbox_to_anchor().x0 > fig.axes[1].get_window_extent().x1  # off the data
+    assert not viz.small_text(fig)
 
     task = tl.ReverseTask(n_symbols=16, length=8)
     steps = {init: q06.first_step_change(tl.ModelConfig(vocab_size=16, d_model=16, n_heads=2, d_ff=0, max_len=8,
@@ -261,3 +273,21 @@ def test_q07_figures(close):
     close(ax.figure)
     assert [len(line.get_ydata()) for line in ax.get_lines()[:2]] == [8, 16]
     assert ax.get_yscale() == "log" and ax.get_lines()[2].get_ydata()[0] == pytest.approx(2 * np.pi)
+
+
+# --- every lesson: one schematic a projector can show ------------------------------------------------
+
+LESSONS = ("q01_multi_head", "q02_qk_weights", "q03_attention_scores", "q04_padding_mask", "q05_head_dim",
+           "q06_embedding_scale", "q07_sinusoidal_pe", "q08_other_pe")
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_draws_a_schematic_with_text_at_least_9pt(name, close):
+    lesson = importlib.import_module(f"transformer_lab.lessons.{name}")
+    fig = lesson.schematic()
+    close(fig)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    assert len(texts) >= 4, f"{name}: a schematic says what it shows ({len(texts)} texts)"
+    assert not viz.small_text(fig), viz.small_text(fig)
+    assert fig.dpi >= 72 and fig.get_figwidth() <= 13, "fits a notebook cell"

@@ -189,3 +189,46 @@ def test_a_lessons_computations_do_not_import_figure_code():
         bad = {m for m in names if m.split(".")[0] in ("matplotlib", "ipywidgets", "figures", "explorer")
                or m.startswith(("transformer_lab.viz", "..viz"))}
         assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)} at module level"
+
+
+def test_a_lesson_makes_assert_close_cheap_and_leaves_its_verdicts_alone():
+    """Importing a lesson skips ``assert_close``'s DTensor import until torch.distributed.tensor is
+    loaded (no DTensor exists before): the first call is cheap, and what it decides is unchanged."""
+    proc = run_python("""
+import sys, time, torch
+import transformer_lab.lessons.q07_sinusoidal_pe
+t = time.perf_counter()
+torch.testing.assert_close(torch.ones(3), torch.ones(3) + 1e-7)
+first = time.perf_counter() - t
+try:
+    torch.testing.assert_close(torch.ones(3), torch.zeros(3))
+    raised = False
+except AssertionError:
+    raised = True
+sys.stdout.write(f"{first} {raised} {'torch.distributed.tensor' in sys.modules}")
+""")
+    assert proc.returncode == 0, proc.stderr
+    first, raised, loaded = proc.stdout.split()
+    assert raised == "True" and loaded == "False"
+    assert float(first) < 0.5, f"assert_close's first call took {float(first):.2f} s"
+    from torch.testing import _comparison
+
+    import transformer_lab.lessons  # noqa: F401  (the lazy check installed once)
+
+    assert _comparison._unwrap_dtensor_for_comparison.lazy
+
+
+def test_attention_and_training_do_not_import_sympy():
+    """torch.broadcast_shapes and torch.testing.assert_close import sympy on their first call (1 s
+    each, once per notebook); the core and a lesson's training go around both."""
+    proc = run_python("""
+import sys, torch
+import transformer_lab as tl
+from transformer_lab.lessons import q06_embedding_scale as lesson
+tl.MultiHeadAttention(16, 4)(torch.randn(2, 6, 16), mask=tl.causal_mask(6))
+lesson.train_embedding_scale(steps=15, n_seeds=2)
+torch.testing.assert_close(torch.ones(2), torch.ones(2))
+sys.stdout.write(str(sorted(m for m in ("sympy", "torch.distributed.tensor", "torch._dynamo") if m in sys.modules)))
+""")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[]"

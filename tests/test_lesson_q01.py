@@ -15,7 +15,7 @@ from conftest import assert_experiment_result
 import torch
 
 import transformer_lab as tl
-from transformer_lab import evidence
+from transformer_lab import evidence, viz
 from transformer_lab.lessons.q01_multi_head import analysis as heads01
 from transformer_lab.lessons import head_layouts
 from transformer_lab.lessons import q01_multi_head as lesson
@@ -83,7 +83,10 @@ def test_the_figures_drawn_by_name(result):
     for ax, heads in zip(ablation.axes, result.drops):
         assert len(ax.get_lines()[0].get_xdata()) == heads and ax.get_ylabel() == "accuracy lost"
         assert all(math.isfinite(y) for line in ax.get_lines() for y in line.get_ydata())
-    for f in (fig, maps, ablation):
+    sketch = lesson.schematic()
+    assert len(sketch.axes) == 1 and len(sketch.axes[0].images) == 4  # one illustrative pattern per head
+    for f in (fig, maps, ablation, sketch):
+        assert not viz.small_text(f), f"text under {viz.MIN_FONT_SIZE} pt"
         plt.close(f)
 
 
@@ -107,3 +110,32 @@ def test_result_methods_refuse_bad_input(result):
         result.maps_figure(torch.zeros(2, 6, dtype=torch.long))
     with pytest.raises(ValueError, match="seed_index"):
         result.maps_figure(torch.zeros(6, dtype=torch.long), seed_index=-1)
+
+
+def test_note_claims_quote_the_note_and_give_a_verdict_in_both_languages(result):
+    table = lesson.note_claims(result)
+    rows = str(table).splitlines()[2:]
+    assert len(rows) == 4
+    assert "多头的注意力有助于网络捕捉到更丰富的特征/信息" in str(table) and "卷积核" in str(table)
+    assert all("**holds with a caveat** · 有条件成立" in row for row in rows)
+
+
+def test_value_accuracy_scores_the_two_values_apart(result):
+    """The full answer is right only when both values are; each value alone is right at least as often."""
+    tokens, targets = lesson.TASK.batch(64, result.eval_seed)
+    model = result.runs[8].models[0]
+    parts = lesson.value_accuracy(model, tokens, targets)
+    full = heads01.accuracy_without(model, tokens, targets, [])  # every head kept: the full accuracy
+    assert set(parts) == {"found", "previous"}
+    assert full <= min(parts.values()) + 1e-9 and max(parts.values()) <= 1
+
+
+def test_accuracy_without_matches_the_one_at_a_time_ablation(result):
+    tokens, targets = lesson.TASK.batch(lesson.TRAIN.eval_size, result.eval_seed)
+    model = result.runs[8].models[0]
+    ab = heads01.ablate_heads(model, tokens, targets)
+    assert lesson.accuracy_without(model, tokens, targets, []) == pytest.approx(ab["baseline"]["accuracy"])
+    for head in (0, 5):
+        assert lesson.accuracy_without(model, tokens, targets, [head]) == pytest.approx(ab["accuracy"][0, head].item())
+    # every head off: the attention output is zero, the same for every input of the same positions
+    assert 0 <= lesson.accuracy_without(model, tokens, targets, range(8)) <= 1

@@ -11,7 +11,9 @@ matplotlib.use("Agg")
 import pytest
 from conftest import assert_experiment_result
 
-from transformer_lab import evidence
+import torch
+
+from transformer_lab import evidence, viz
 from transformer_lab.lessons.q05_head_dim import analysis as heads05
 from transformer_lab.lessons import q05_head_dim as lesson
 
@@ -72,8 +74,11 @@ def test_the_figures_drawn_by_name(fit, sweep):
     fig2 = lesson.plot_head_sweep_seeds(sweep)
     assert len(fig2.axes) == 2 and fig2.axes[1].get_title() == "learning curves (thin: seeds)"
     assert len(fig2.axes[1].get_lines()) == len(sweep.heads) * (2 + 1)
-    plt.close(fig)
-    plt.close(fig2)
+    sketch = lesson.schematic()
+    assert len(sketch.axes) == 1 and len(sketch.axes[0].collections) == 4  # W_Q, Q_h, K_hᵀ, S_h
+    for f in (fig, fig2, sketch):
+        assert not viz.small_text(f), f"text under {viz.MIN_FONT_SIZE} pt"
+        plt.close(f)
 
 
 @pytest.mark.parametrize("fn", [lesson.fit_low_rank, lesson.sweep_head_count])
@@ -94,3 +99,48 @@ def test_bad_input_is_refused_by_name(fn, kwargs, error):
 def test_fit_refuses_a_bad_length(n, error):
     with pytest.raises(error, match=r"\bn\b"):
         lesson.fit_low_rank(n=n)
+
+
+def test_note_claims_quote_the_note_with_the_cost_at_the_papers_size(sweep):
+    table = str(lesson.note_claims(sweep))
+    rows = table.splitlines()[2:]
+    assert len(rows) == 5
+    assert rows[1].startswith("| 也减少计算量 |") and "**does not hold** · 不成立" in rows[1]
+    assert "0.302 GFLOPs and 1.05 M parameters" in rows[1] and "32× at h = 32" in rows[1]
+    assert "16,384 at h = 1 vs 524,288 at h = 32" in rows[2]
+
+
+def test_the_fit_is_torch_adam_with_a_cosine_schedule_bit_for_bit():
+    """The fit steps Adam itself (torch's update, without torch.optim.Adam's 2-second first call) and
+    decays the rate as CosineAnnealingLR does: the same fitted patterns, bit for bit."""
+    import math
+
+    targets = torch.stack([heads05.random_attention_pattern(5, seed=3), heads05.permutation_pattern(5, seed=4)])
+    ours = heads05.fit_attention_patterns(targets, [1, 3], [3, 4], steps=12, lr=0.05)["fitted"]
+    N, K, n, D, d_max = 2, 2, 5, 10, 3
+    xs, wq0, wk0 = [], [], []
+    for s in (3, 4):  # the draws of fit_attention_patterns, in its order
+        g = torch.Generator().manual_seed(s)
+        xs.append(torch.randn(n, D, generator=g, dtype=torch.float64))
+        wq0.append(torch.randn(D, d_max, generator=g, dtype=torch.float64) / math.sqrt(D))
+        wk0.append(torch.randn(D, d_max, generator=g, dtype=torch.float64) / math.sqrt(D))
+    p, x = targets.double()[:, None], torch.stack(xs)[:, None]
+    keep = (torch.arange(d_max)[None, :] < torch.tensor([1, 3])[:, None]).double()[:, None, :]
+    w_q = (torch.stack(wq0)[:, None] * keep).requires_grad_(True)
+    w_k = (torch.stack(wk0)[:, None] * keep).requires_grad_(True)
+    scale = torch.tensor([1.0, 1 / math.sqrt(3)], dtype=torch.float64)[:, None, None]
+    opt = torch.optim.Adam([w_q, w_k], lr=0.05)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=12)
+
+    def scores():
+        return (x @ (w_q * keep)) @ (x @ (w_k * keep)).transpose(-1, -2) * scale
+
+    for _ in range(12):
+        loss = -(p * torch.log_softmax(scores(), dim=-1)).sum(-1).mean(-1).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        schedule.step()
+    with torch.no_grad():
+        theirs = torch.log_softmax(scores(), dim=-1).exp()
+    assert torch.equal(ours, theirs)

@@ -80,6 +80,7 @@ code.
 - tests/test_properties.py::test_rope_keeps_norms_and_leaves_position_zero -> RoPE preserves every vector's norm and leaves position 0 unchanged
 - tests/test_properties.py::test_every_scheme_but_normalized_encodes_a_prefix_the_same_way -> hooks on a prefix equal the prefix of the hooks, except "normalized"
 - tests/test_properties.py::test_an_all_true_key_mask_is_no_mask -> the model with an all-True key mask equals the model without one
+- tests/test_properties.py::test_broadcast_shapes_agrees_with_torch -> our broadcast_shapes gives torch.broadcast_shapes' shape, and refuses what it refuses
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import randn, random_mask
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -563,3 +564,22 @@ def test_the_invariants_list_is_long_and_every_entry_exists():
     here = f"tests/{Path(__file__).name}"
     unlisted = _given_tests(Path(__file__)) - {name for f, name in pairs if f == here}
     assert not unlisted, f"hypothesis tests of this file missing from the list: {sorted(unlisted)}"
+
+
+# --- broadcast_shapes: torch's answer, without torch's first-call import of sympy ----------------------
+
+_shape = st.lists(st.integers(0, 3), max_size=4).map(tuple)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_shape, _shape)
+def test_broadcast_shapes_agrees_with_torch(a, b):
+    from transformer_lab._checks import broadcast_shapes
+
+    try:
+        expected = torch.broadcast_shapes(a, b)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="do not broadcast"):
+            broadcast_shapes(a, b)
+    else:
+        assert broadcast_shapes(a, b) == expected

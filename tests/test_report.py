@@ -4,11 +4,11 @@ from transformer_lab.evidence import claims_table
 
 
 def test_claims_table_formats_rows():
-    md = claims_table([("a claim", "holds", "measured 1.00", "3a")])
+    md = claims_table([("多头更好", "more heads are better", "holds with a caveat", "measured 1.00", "3a")])
     assert md.splitlines() == [
-        "| the note says | verdict | evidence | cell |",
-        "|---|---|---|---|",
-        "| a claim | **holds** | measured 1.00 | §3a |",
+        "| 笔记原文 | the note says | verdict · 结论 | evidence · 证据 | where · 位置 |",
+        "|---|---|---|---|---|",
+        "| 多头更好 | more heads are better | **holds with a caveat** · 有条件成立 | measured 1.00 | §3a |",
     ]
 
 

@@ -11,6 +11,7 @@ from conftest import explorer_setter, module_explorer, assert_blit_matches_full_
 
 matplotlib.use("Agg")
 
+from transformer_lab import viz
 from transformer_lab.lessons import q07_sinusoidal_pe
 from transformer_lab.lessons import q06_embedding_scale  # noqa: E402
 from transformer_lab.lessons.q06_embedding_scale import EmbeddingScaleExplorer
@@ -134,20 +135,47 @@ def test_pe_explorer_starts_rendered_with_the_notes_table(pe_fresh):
     assert ax.get_ylabel().startswith("query") and ax.get_xlabel().startswith("key")
 
 
-def test_pe_explorer_sliders_resize_the_images_but_not_the_axes(pe):
+def test_pe_explorer_sliders_resize_the_images_and_fit_the_axes(pe):
     e = pe(max_len=50, d_model=128)
     ax = e.artists["pe_image"].axes
-    limits = (ax.get_xlim(), ax.get_ylim())
+    assert ax.get_xlim() == (-0.5, 127.5) and ax.get_ylim() == (63.5, -0.5)  # spans 128 and 64
     e.controls["max_len"].value = 20
     assert e.artists["pe_image"].get_array().shape == (20, 128)
     assert e.artists["dot_image"].get_array().shape == (20, 20)
     assert len(e.artists["profile"].get_xdata()) == 20
     e.controls["d_model"].value = 32
     assert e.artists["pe_image"].get_array().shape == (20, 32)
-    assert (ax.get_xlim(), ax.get_ylim()) == limits
+    assert ax.get_xlim() == (-0.5, 31.5) and ax.get_ylim() == (23.5, -0.5)  # spans 32 and 24
+    assert e.artists["dot_image"].axes.get_xlim() == (-0.5, 23.5)
     dots = np.asarray(e.artists["dot_image"].get_array())
-    np.testing.assert_allclose(np.diag(dots), 1.0, atol=1e-9)  # PE(i)·PE(i) / ‖PE‖² = 1
-    np.testing.assert_allclose(dots, dots.T, atol=1e-9)  # symmetric: no direction
+    np.testing.assert_allclose(np.diag(dots), 1.0, atol=1e-6)  # PE(i)·PE(i) / ‖PE‖² = 1
+    np.testing.assert_allclose(dots, dots.T, atol=1e-6)  # symmetric: no direction
+
+
+@pytest.mark.parametrize("max_len, d_model", [(50, 128), (4, 2), (33, 130), (128, 256), (97, 194)])
+def test_pe_explorer_table_fills_two_thirds_of_each_axis_and_its_tick_labels_do_not_collide(pe, max_len, d_model):
+    """The issue-19 defect: fixed 128 × 256 axes left the default 50 × 128 table in a fifth of the picture."""
+    e = pe(max_len=max_len, d_model=d_model)
+    for key, (rows, cols) in (("pe_image", (max_len, d_model)), ("dot_image", (max_len, max_len))):
+        ax = e.artists[key].axes
+        span_x, span_y = ax.get_xlim()[1] - ax.get_xlim()[0], ax.get_ylim()[0] - ax.get_ylim()[1]
+        assert cols / span_x >= 2 / 3 or cols <= 8, (key, cols, span_x)
+        assert rows / span_y >= 2 / 3 or rows <= 8, (key, rows, span_y)
+    renderer = e.fig.canvas.get_renderer()
+    for name, labels in e.artists["_ticks"].items():
+        shown = [t for t in labels if t.get_visible()]
+        assert 2 <= len(shown) <= q07_sinusoidal_pe.figures.MAX_TICKS, name
+        boxes = [t.get_window_extent(renderer) for t in shown]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), name
+    assert not viz.small_text(e.fig)
+
+
+def test_pe_explorer_readout_calls_the_first_rises_ripples(pe):
+    e = pe(max_len=128, d_model=128)
+    assert e.state["first_rise"] == 12 and e.state["first_visible_rise"] == 36
+    assert "first rises at k = 12 (by 5.8e-04, a ripple)" in e.readout.value
+    assert "first rise of more than 0.01 at k = 36" in e.readout.value
+    assert e.artists["visible_rise"].get_xdata()[0] == 36
 
 
 def test_pe_explorer_base_changes_the_wavelengths_and_the_profile(pe):
@@ -173,10 +201,30 @@ def test_pe_explorer_update_is_fast(pe):
 def test_pe_explorer_blit_matches_a_full_draw(pe):
     e = pe(max_len=40, d_model=64)
     e.set(max_len=30, d_model=96, base=1000)
-    fig, artists = q07_sinusoidal_pe.positional_encoding_figure(*[r[1] for r in (e.MAX_LEN_RANGE, e.D_MODEL_RANGE)])
+    largest = [q07_sinusoidal_pe.span_for(r[1], spans) for r, spans in
+               ((e.MAX_LEN_RANGE, q07_sinusoidal_pe.POSITION_SPANS), (e.D_MODEL_RANGE, q07_sinusoidal_pe.DIMENSION_SPANS))]
+    fig, artists = q07_sinusoidal_pe.positional_encoding_figure(*largest)
+    fig.canvas.draw()  # the layout, with the widest tick labels, as the explorer found it
+    fig.set_layout_engine("none")
+    q07_sinusoidal_pe.set_spans(artists, q07_sinusoidal_pe.span_for(30, q07_sinusoidal_pe.POSITION_SPANS),
+                                q07_sinusoidal_pe.span_for(96, q07_sinusoidal_pe.DIMENSION_SPANS))
     st = e.state
-    q07_sinusoidal_pe.update_positional_encoding(artists, st["pe"], st["dots"], st["profile"], st["first_rise"])
+    q07_sinusoidal_pe.update_positional_encoding(artists, st["pe"], st["dots"], st["profile"], st["first_rise"],
+                                                 st["first_visible_rise"])
     assert_blit_matches_full_draw(fig, e.fig)
+
+
+def test_pe_explorer_snapshot_is_the_picture_at_twice_the_pixels(pe):
+    import io
+
+    from PIL import Image as PILImage
+
+    e = pe(max_len=50, d_model=128, base=10000)
+    live = PILImage.open(io.BytesIO(e.image.value))
+    snap = e.snapshot()
+    assert PILImage.open(io.BytesIO(snap.data)).size == (2 * live.size[0], 2 * live.size[1])
+    e.set(max_len=30)  # the explorer still works after it
+    assert e.artists["pe_image"].get_array().shape == (30, 128)
 
 
 def test_pe_explorer_text_repr(pe_fresh):

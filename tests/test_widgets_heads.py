@@ -100,6 +100,34 @@ def test_head_control_moves_the_map_and_the_ablation_bars(models, pattern):
     assert matplotlib.colors.same_color(bars[0].get_facecolor(), "C0")
 
 
+def test_bars_show_exactly_the_models_heads_and_the_title_names_the_view(pattern):
+    """The ablation panel has one bar per head of the model shown, spread over the axis and named under
+    it (no empty slots h1..h7 for a one-head model); the title says which model, head, layer, input."""
+    e = pattern(head=("1 head", 0))
+    bars, names = e.artists["bars"], e.artists["names"]
+    assert [b.get_visible() for b in bars] == [True, False] and [t.get_visible() for t in names] == [True, False]
+    ax_bar = bars[0].axes
+    lo, hi = ax_bar.get_xlim()
+    centre = bars[0].get_x() + bars[0].get_width() / 2
+    assert centre == pytest.approx((lo + hi) / 2) and names[0].get_position()[0] == pytest.approx(centre)
+    assert e.artists["title"].get_text() == "1 head · head 0 · layer 0 · input 0"
+    e.set(head=("2 heads", 1), example=2)
+    assert all(b.get_visible() for b in bars) and [t.get_text() for t in names] == ["h0", "h1"]
+    centres = [b.get_x() + b.get_width() / 2 for b in bars]
+    assert centres[0] < (lo + hi) / 2 < centres[1]
+    assert e.artists["title"].get_text() == "2 heads · head 1 · layer 0 · input 2"
+    legend = ax_bar.get_legend()  # beside the bars, never over them
+    e.fig.canvas.draw()
+    assert legend.get_window_extent().x0 >= ax_bar.get_window_extent().x1
+
+
+def test_explorer_figures_have_no_text_under_the_minimum(pattern, cost):
+    from transformer_lab import viz
+
+    assert not viz.small_text(pattern().fig)
+    assert not viz.small_text(cost().fig)
+
+
 def test_layer_control_shows_that_layer(models, pattern):
     e = pattern(head=("2 heads", 0))
     png = e.image.value
@@ -134,7 +162,9 @@ def test_pattern_explorer_blit_matches_a_full_draw(pattern):
     fig, artists = figures01.head_pattern_figure(TASK.seq_len, e.max_heads, 1 / TASK.n_out)
     figures01.set_token_labels(fig, e.state["labels"])
     st = e.state
-    figures01.update_head_pattern(artists, st["weights"], st["found"], st["previous"], st["ablated"], st["baseline"], st["head"])
+    figures01.update_head_pattern(artists, st["weights"], st["found"], st["previous"], st["ablated"], st["baseline"],
+                                  st["head"], e.title(st))
+    assert artists["title"].get_text() == "2 heads · head 1 · layer 1 · input 3"
     assert_blit_matches_full_draw(fig, e.fig)
 
 
@@ -173,8 +203,23 @@ def test_heads_slider_changes_rank_and_spectra_but_not_cost(cost):
         zero = segments[0][min(d_k, 16):, 1]  # singular values past d_k sit at float64 rounding
         assert (zero < 1e-12).all() and (segments[0][:min(d_k, 16), 1] > 1e-6).all()
         assert e.artists["dk_line"].get_xdata()[0] == d_k + 0.5
-        assert list(e.artists["marker"].get_xdata()) == [h, h]
+        assert list(e.artists["marker"].get_xdata()) == [h] and list(e.artists["marker"].get_ydata()) == [1.0]
         assert e.state["flops_ratio"] == 1.0 and e.state["params_ratio"] == 1.0  # d_k = d_model/h: constant cost
+
+
+def test_cost_legend_has_one_entry_per_visible_curve_and_sits_off_the_data(cost):
+    """Three entries, each a visible curve: split heads (flat), full-width heads (×h), and the attention
+    weights drawn as markers on the ×h line they coincide with; the legend is under the axes."""
+    e = cost()
+    ax = e.fig.axes[0]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(e.curves)
+    assert len(e.curves) == 3
+    flat, full, weights = (line.get_ydata() for line in ax.get_lines()[:3])
+    assert list(flat) == [1.0] * len(e.hs) and list(full) == [float(h) for h in e.hs] == list(weights)
+    assert ax.get_lines()[2].get_linestyle() == "None"  # markers only: the ×h line stays visible under them
+    e.fig.canvas.draw()
+    assert legend.get_window_extent().y1 <= ax.get_window_extent().y0
 
 
 def test_full_width_toggle_multiplies_the_cost(cost):
@@ -183,7 +228,7 @@ def test_full_width_toggle_multiplies_the_cost(cost):
     e.controls["full_width"].value = True
     assert e.state["d_k"] == 32 and e.state["flops_ratio"] == 8.0
     assert e.state["ranks"] == [16] * 8  # min(d_model, n)
-    assert list(e.artists["marker"].get_ydata()) == [e.state["params_ratio"], 8.0]
+    assert list(e.artists["marker"].get_ydata()) == [8.0]
     assert e.image.value != png and "full-width" not in e.readout.value.split("The same h with")[0]
     assert "heads of d_k = d_model/h" in e.readout.value
 
@@ -204,5 +249,5 @@ def test_cost_explorer_blit_matches_a_full_draw(cost):
     fig, artists = figures05.head_cost_figure(e.hs, e.curves, e.seq_len, max(e.hs))
     st = e.state
     h = st["n_heads"]
-    figures05.update_head_cost(artists, ([h, h], [st["params_ratio"], st["flops_ratio"]]), st["spectra"], st["d_k"])
+    figures05.update_head_cost(artists, ([h], [st["flops_ratio"]]), st["spectra"], st["d_k"])
     assert_blit_matches_full_draw(fig, e.fig)

@@ -13,12 +13,13 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
+from transformer_lab import viz  # noqa: E402
 from transformer_lab.lessons import q04_padding_mask  # noqa: E402
 from transformer_lab.lessons.q04_padding_mask import PaddingMaskExplorer
 
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
-DEFAULTS = {"mask": True, "form": "add", "fill": "-1000", "dtype": "float32", "scale": 1000, "side": "right",
-            "causal": False}
+DEFAULTS = {"mask": True, "form": "add", "fill": "-inf", "dtype": "float32", "scale": 1, "side": "right",
+            "causal": False}  # the correct mask: the explorer opens on it, the edge cases are one control away
 
 
 fresh = module_explorer(lambda: PaddingMaskExplorer())  # Built with its defaults and never changed: for the tests of the first render.
@@ -54,9 +55,10 @@ def hatched_cells(e, b):
 def test_starts_rendered_with_the_default_state(fresh):
     e = fresh
     assert bytes(e.image.value).startswith(b"\x89PNG")
-    assert e.state["fill"] == "-1000" and e.state["form"] == "add" and e.state["scale"] == 1000
+    assert e.state["fill"] == "-inf" and e.state["form"] == "add" and e.state["scale"] == 1
     assert e.state["weights"].shape == (3, 6, 6)
-    assert e.state["leaks"][0] == 0 and min(e.state["leaks"][1:]) > 0.1  # -1000 added at scale 1000 leaks
+    assert e.state["leaks"] == [0.0, 0.0, 0.0]  # the correct mask: nothing leaks
+    assert e.state["n_dead"] == [0, 0, 0] and not e.state["error"]
     assert "leaked mass per sequence" in e.readout.value
     assert len(e.artists["meshes"]) == 3 and len(e.artists["bars"].get_heights()) == 3
 
@@ -139,10 +141,10 @@ def test_update_is_fast(at):
     """Blitting pays: an update is several times cheaper than a full draw (the 15 ms budget is
     measured by tools/widget_latency.py, where the machine's load is known)."""
     e = at()
-    fills = ("-inf", "-1e9", "-1e4", "-1000", "dtype min")
+    fills = ("-1000", "-1e9", "-1e4", "-inf", "dtype min")
     steps = []
-    for i in range(8):  # each step changes its control (the defaults are -1000, scale 1000, right, not causal)
-        steps += [{"fill": fills[i % len(fills)]}, {"scale": e.SCALES[i % len(e.SCALES)]},
+    for i in range(8):  # each step changes its control (the defaults are -inf, scale 1, right, not causal)
+        steps += [{"fill": fills[i % len(fills)]}, {"scale": e.SCALES[(i + 1) % len(e.SCALES)]},
                   {"side": ("left", "right")[i % 2], "causal": bool(i % 3)}]
     update, full = update_and_full_draw_medians(e, steps)
     assert full >= 3 * update, f"update {update * 1e3:.1f} ms vs full draw {full * 1e3:.1f} ms: not 3x faster"
@@ -152,7 +154,7 @@ def test_update_is_fast(at):
 def test_text_repr_is_short_and_stable(fresh):
     e = fresh
     assert e._repr_mimebundle_()["text/plain"] == (
-        "PaddingMaskExplorer(mask=True, form='add', fill='-1000', dtype='float32', scale=1000, side='right', causal=False)")
+        "PaddingMaskExplorer(mask=True, form='add', fill='-inf', dtype='float32', scale=1, side='right', causal=False)")
 
 
 def test_blitted_picture_matches_a_full_draw(at):
@@ -177,10 +179,38 @@ def test_plot_helpers():
     with pytest.raises(ValueError, match=r"lengths must hold at least one"):
         q04_padding_mask.padding_mask_figure([], 4)
     ax = q04_padding_mask.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0, 1.0]}, "set": {"-1000": [0.0, 0.0]}})
-    assert len(ax.get_lines()) == 3  # two series + the 1e-3 guide
+    assert len(ax.get_lines()) == 2  # the series that leaks + the 1e-3 guide; the one that never leaks ...
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "-1000 added" in legend and "  set: -1000" in legend  # ... is named in the legend, not drawn
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert not viz.small_text(ax.figure)
     with pytest.raises(ValueError, match=r"leaks\['add'\]\['-1000'\] must hold one value per sigma \(2\), got 1"):
         q04_padding_mask.plot_leak_sweep([1, 10], {"add": {"-1000": [0.0]}})
     fig, artists = q04_padding_mask.padding_mask_figure([3, 2], 3)
     with pytest.raises(ValueError, match=r"must describe the figure's B=2 sequences"):
         q04_padding_mask.update_padding_mask(artists, np.zeros((3, 3, 3)), np.zeros((3, 3, 3), bool), [0.0] * 3, "")
+
+
+def test_figures_have_no_text_under_the_minimum_size(fresh):
+    """Every text of the explorer, the leak sweep and the schematic at least viz.MIN_FONT_SIZE (9 pt)."""
+    import matplotlib.pyplot as plt
+
+    assert not viz.small_text(fresh.fig)
+    fig = q04_padding_mask.schematic()
+    assert not viz.small_text(fig)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"PAD", "−∞", "1", "0"} <= texts and len(fig.axes) == 1  # the batch, its mask, the masked cells
+    plt.close(fig)
+
+
+def test_the_snapshot_is_drawn_at_twice_the_pixels_and_updates_still_blit():
+    e = PaddingMaskExplorer()
+    image = e.snapshot()  # what the notebook shows under the explorer
+    width = int.from_bytes(image.data[16:20], "big")  # the PNG header's width
+    assert width == round(e.fig.get_figwidth() * e.fig.dpi * 2)
+    e.set(fill="-1000", scale=1000)  # the explorer keeps working after a snapshot
+    assert min(e.state["leaks"][1:]) > 0.1 and bytes(e.image.value).startswith(b"\x89PNG")
+    st = e.state
+    fig, artists = q04_padding_mask.padding_mask_figure(e.lengths, e.max_len)
+    q04_padding_mask.update_padding_mask(artists, st["weights"], st["masked"], st["leaks"], e.status(st))
+    assert_blit_matches_full_draw(fig, e.fig)

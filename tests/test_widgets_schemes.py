@@ -11,12 +11,12 @@ import torch
 matplotlib.use("Agg")
 
 import transformer_lab as tl  # noqa: E402
+from transformer_lab import viz  # noqa: E402
 from transformer_lab.lessons import q08_other_pe  # noqa: E402
 from transformer_lab.lessons.q08_other_pe import analysis as pa  # noqa: E402
 from transformer_lab.positional import alibi_slopes  # noqa: E402
 from transformer_lab.lessons.q08_other_pe import PositionalSchemeExplorer
 
-LABELS = list(q08_other_pe.DECAY_LINES)
 pytestmark = pytest.mark.usefixtures("close_new_widgets")
 
 
@@ -85,29 +85,46 @@ def test_scheme_dropdown_changes_the_pattern(explorer):
     assert not torch.allclose(patterns["rope"], patterns["alibi"])
 
 
-def test_base_slider_moves_the_decay_curves_and_the_rope_pattern(explorer):
+def _segments(e):
+    return [np.asarray(seg) for seg in e.artists["by_distance"].get_segments()]
+
+
+def test_base_slider_moves_the_rope_pattern_and_its_line(explorer):
     e = explorer
     e.set(scheme="rope", base=10000, causal=False)
-    aligned_1e4 = e.artists["decay"][0].get_ydata().copy()
-    pattern_1e4 = e.state["pattern"].clone()
-    assert aligned_1e4[0] == pytest.approx(1.0)
+    pattern_1e4, line_1e4 = e.state["pattern"].clone(), _segments(e)[-1][:, 1].copy()
     e.set(base=100)
-    aligned_100 = e.artists["decay"][0].get_ydata()
-    assert not np.allclose(aligned_100, aligned_1e4)
     assert not torch.allclose(e.state["pattern"], pattern_1e4)
+    assert not np.allclose(_segments(e)[-1][:, 1], line_1e4)  # the right panel follows the base
     assert "base 100" in e.readout.value
-    # a smaller base rotates faster: the aligned score falls sooner
-    assert aligned_100[1:20].mean() < aligned_1e4[1:20].mean()
+    e.set(scheme="alibi")
+    alibi_100 = e.state["pattern"].clone()
+    e.set(base=10000)
+    torch.testing.assert_close(e.state["pattern"], alibi_100)  # the base is RoPE's alone
 
 
-def test_decay_panel_aligned_vs_random(explorer):
-    decay = explorer.decay_curves(10000)
-    assert decay[LABELS[0]][0].item() == pytest.approx(1.0)
-    assert decay[LABELS[0]][200:].mean() < 0.6  # aligned q = k: decays
-    assert decay[LABELS[2]].abs().max() < 0.03  # random q, k: zero on average (Barbero et al. 2024)
-    assert decay[LABELS[1]][0].item() == pytest.approx(1.0) and decay[LABELS[1]][-1] < 0.5
-    for line, label in zip(explorer.artists["decay"], LABELS):
-        assert line.get_label() == label
+def test_right_panel_plots_the_chosen_scheme_one_line_per_query(explorer):
+    """The chosen scheme's scores against the distance back to the key, one line per query: a
+    translation-invariant scheme draws one line (every query agrees), an absolute one a fan."""
+    e = explorer
+    e.set(causal=True, head=0, base=10000)
+    for name in tl.POSITIONAL_SCHEMES:
+        e.set(scheme=name)
+        segs = _segments(e)
+        assert len(segs) == e.T and [len(s) for s in segs] == list(range(1, e.T + 1))  # query i: distances 0 … i
+        for i, seg in enumerate(segs):
+            np.testing.assert_array_equal(seg[:, 0], np.arange(i + 1))
+            np.testing.assert_allclose(seg[:, 1], e.state["by_distance"][i], rtol=0, atol=0)
+            assert seg[0, 1] == 0  # the distance-0 score is the reference of each line
+        invariant = e.state["invariant"]
+        assert (e.state["spread"] < 1e-4) == invariant, name
+        assert ("every query's scores against the distance are the same line" in e.readout.value) == invariant
+    e.set(scheme="alibi")
+    last = _segments(e)[-1][:, 1]
+    # −m per step, divided by the largest row-centred |score| (the last row: m·(T − 1)/2)
+    np.testing.assert_allclose(np.diff(last), -2 / (e.T - 1), atol=1e-6)
+    e.set(scheme="index")
+    assert e.state["spread"] > 0.1  # absolute: the queries' lines fan out
 
 
 def test_trained_schemes_can_be_passed_in():
@@ -138,9 +155,17 @@ def test_blitted_picture_matches_a_full_draw(explorer):
     e = explorer
     e.set(scheme="t5", head=2, causal=True, base=10000)
     e.set(scheme="alibi", head=1, causal=False, base=1000)
-    fig, artists = q08_other_pe.scheme_explorer_figure(12, e.distances.tolist())
+    fig, artists = q08_other_pe.scheme_explorer_figure(12)
     st = e.state
     q08_other_pe.update_scheme_explorer(artists, st["display"], st["weights"], st["causal"],
-                                 e.artists["title_scores"].get_text(), e.distances, st["decay"])
+                                        e.artists["title_scores"].get_text(), st["by_distance"])
     assert_blit_matches_full_draw(fig, e.fig)
     assert math.isfinite(st["scale"])
+
+
+def test_text_is_at_least_nine_points_and_heatmaps_name_queries_and_keys(explorer):
+    fresh = PositionalSchemeExplorer(T=12)
+    assert not viz.small_text(fresh.fig)
+    heatmaps = fresh.fig.axes[0], fresh.fig.axes[1]
+    assert all(ax.get_ylabel() == viz.QUERY_LABEL and ax.get_xlabel() == viz.KEY_LABEL for ax in heatmaps)
+    fresh.close()

@@ -11,6 +11,9 @@ explorers' live widgets need a kernel; each notebook shows a static figure of it
 default state under it, and that figure is kept. Links between notebooks (``03_x.ipynb``) are
 rewritten to the exported pages (``03_x.html``); ``index.html`` opens the landing page
 (``00_index.html``).
+
+The math renders offline: every ``$…$`` and ``$$…$$`` of the Markdown cells is converted to MathML
+(``latex2mathml``), which browsers draw natively, and the page loads no MathJax from the internet.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +37,21 @@ EMBEDDED = {
     "image/jpeg": re.compile(r'<img[^>]+src="data:image/jpeg;base64,'),
     "image/svg+xml": re.compile(r"<svg[\s>]"),
 }
+
+
+CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)  # fenced blocks and code spans: no math inside
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)")
+MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]+mathjax[^>]*>\s*</script>", re.I)
+
+
+def render_math(markdown: str) -> str:
+    """``$…$`` and ``$$…$$`` outside code, as MathML (``\\$`` stays a dollar sign)."""
+    parts = CODE.split(markdown)
+    for i in range(0, len(parts), 2):  # even parts are prose, odd parts code
+        text = DISPLAY_MATH.sub(lambda m: latex_to_mathml(m.group(1).strip(), display="block"), parts[i])
+        parts[i] = INLINE_MATH.sub(lambda m: latex_to_mathml(m.group(1)), text)
+    return "".join(parts)
 
 
 def notebooks(prefixes: list[str]) -> list[Path]:
@@ -55,7 +74,11 @@ def figures_in(nb) -> dict[str, int]:
 
 def export(path: Path, out_dir: Path, exporter: HTMLExporter) -> tuple[Path, int]:
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = render_math(cell.source)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    body = MATHJAX_SCRIPT.sub("", body)  # the math is MathML already: nothing to fetch
     body = LOCAL_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
     expected = figures_in(nb)
     for mime, n in expected.items():

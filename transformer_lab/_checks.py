@@ -37,6 +37,20 @@ def under_vmap() -> Iterator[None]:
         _UNDER_VMAP.reset(token)
 
 
+def broadcast_shapes(*shapes) -> torch.Size:
+    """``torch.broadcast_shapes`` without its first call's cost: torch's imports sympy (about 1 s)
+    through ``torch.fx``. Same result, and the same ``RuntimeError`` when the shapes do not broadcast."""
+    n = max((len(s) for s in shapes), default=0)
+    out = [1] * n
+    for shape in shapes:
+        for i, size in enumerate((1,) * (n - len(shape)) + tuple(shape)):
+            if size != 1 and out[i] not in (1, size):
+                raise RuntimeError(f"shapes {[tuple(s) for s in shapes]} do not broadcast (dimension {i - n})")
+            if size != 1:
+                out[i] = size
+    return torch.Size(out)
+
+
 def check_tensor(name: str, x, ndim: int | tuple[int, ...] | None = None, floating: bool = False):
     """Raise TypeError/ValueError unless ``x`` is a tensor with the given number of dims."""
     if not isinstance(x, torch.Tensor):

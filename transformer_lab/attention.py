@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_finite, check_tensor, checking_values
+from ._checks import broadcast_shapes, check_finite, check_tensor, checking_values
 from .scores import _check_qk, _check_scale, scaled_dot_scores
 
 __all__ = ["masked_softmax", "attend", "scaled_dot_product_attention", "fused_attention"]
@@ -161,7 +161,7 @@ def fused_attention(
     conventions kept: the same argument checks as :func:`masked_softmax`, a bias folded into a float
     mask, rows with no key give zeros (torch ≥ 2.5 does this too), and NaN never leaves."""
     T, S = q.shape[-2], k.shape[-2]
-    shape = (*torch.broadcast_shapes(q.shape[:-2], k.shape[:-2]), T, S)  # the scores' shape (..., T, S)
+    shape = (*broadcast_shapes(q.shape[:-2], k.shape[:-2]), T, S)  # the scores' shape (..., T, S)
     keep, added = _mask_parts(mask, bias, shape)
     attn_mask = sum(term.to(q.dtype) for term in added) if added else None  # one float mask (..., T, S)
     if keep is not None:
@@ -204,7 +204,7 @@ def _check_broadcast_shape(name: str, t, target) -> None:
     check_tensor(name, t)
     target = torch.Size(target)
     try:
-        shape = torch.broadcast_shapes(t.shape, target)
+        shape = broadcast_shapes(t.shape, target)
     except RuntimeError:
         shape = None
     if shape != target:

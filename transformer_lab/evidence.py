@@ -199,37 +199,40 @@ def check_run(base, n_seeds, steps) -> None:
 
 # --- the note's claims, checked: one table per notebook ------------------------------------------------
 
-VERDICTS = ("holds", "holds with a caveat", "does not hold")
+VERDICTS = {"holds": "成立", "holds with a caveat": "有条件成立", "does not hold": "不成立"}  # English: Chinese
 
 
-_FIELDS = ("claim", "verdict", "evidence", "section")
+_FIELDS = ("note", "gloss", "verdict", "evidence", "section")
 
 
-def claims_table(claims: Sequence[tuple[str, str, str, str]]) -> Table:
-    """A Markdown table of ``(claim, verdict, evidence, section)`` rows; verdicts must be in VERDICTS.
+def claims_table(claims: Sequence[tuple[str, str, str, str, str]]) -> Table:
+    """The note's claims, checked: a Markdown table of ``(note, gloss, verdict, evidence, section)`` rows.
 
-    A :class:`~transformer_lab.evidence.Table`: JupyterLab renders it, and nbval compares its text,
-    verdicts included (numbers from training are marked ≈ by the caller and masked)."""
+    ``note`` is the claim in the note's own Chinese, ``gloss`` its English, ``verdict`` a key of
+    :data:`VERDICTS` (printed in both languages), ``evidence`` the measured numbers (marked ≈ by the
+    caller where they come from training; the sanitiser masks them) and ``section`` where it is shown.
+    A :class:`Table`: JupyterLab renders it, and nbval compares its text."""
     if isinstance(claims, str) or not isinstance(claims, Sequence):
-        raise TypeError(f"claims must be a list of (claim, verdict, evidence, section) rows, got {type(claims).__name__}")
+        raise TypeError(f"claims must be a list of {_FIELDS} rows, got {type(claims).__name__}")
     if not claims:
-        raise ValueError("claims must hold at least one (claim, verdict, evidence, section) row, got none")
+        raise ValueError(f"claims must hold at least one {_FIELDS} row, got none")
     rows = []
     for i, row in enumerate(claims):
         if not isinstance(row, (tuple, list)):
-            raise TypeError(f"claims[{i}] must be a (claim, verdict, evidence, section) tuple, got {type(row).__name__}")
-        if len(row) != 4:
-            raise ValueError(f"claims[{i}] must be (claim, verdict, evidence, section), got {len(row)} items")
+            raise TypeError(f"claims[{i}] must be a {_FIELDS} tuple, got {type(row).__name__}")
+        if len(row) != len(_FIELDS):
+            raise ValueError(f"claims[{i}] must be {_FIELDS}, got {len(row)} items")
         for name, cell in zip(_FIELDS, row):
             if not isinstance(cell, str):
                 raise TypeError(f"claims[{i}] {name} must be a str, got {type(cell).__name__} {cell!r}")
             if "|" in cell or "\n" in cell:  # either would break the Markdown row
                 raise ValueError(f"claims[{i}] {name} must not contain '|' or a newline (one table cell), got {cell!r}")
-        claim, verdict, evidence, section = row
+        note, gloss, verdict, evidence, section = row
         if verdict not in VERDICTS:
-            raise ValueError(f"claims[{i}] verdict must be one of {VERDICTS}, got {verdict!r}")
-        rows.append(f"| {claim} | **{verdict}** | {evidence} | §{section} |")
-    return Table("| the note says | verdict | evidence | cell |\n|---|---|---|---|\n" + "\n".join(rows))
+            raise ValueError(f"claims[{i}] verdict must be one of {tuple(VERDICTS)}, got {verdict!r}")
+        rows.append(f"| {note} | {gloss} | **{verdict}** · {VERDICTS[verdict]} | {evidence} | §{section} |")
+    header = "| 笔记原文 | the note says | verdict · 结论 | evidence · 证据 | where · 位置 |\n|---|---|---|---|---|\n"
+    return Table(header + "\n".join(rows))
 
 
 def fmt_gap(x: float, floor: float = 1e-9) -> str:

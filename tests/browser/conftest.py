@@ -96,7 +96,7 @@ def missing_browser_reason() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "Python playwright is not installed (pip install -r requirements.txt)"
+        return "Python playwright is not installed (pip install -r requirements-dev.txt)"
     return None
 
 

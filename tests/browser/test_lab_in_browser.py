@@ -111,6 +111,7 @@ def test_notebook_runs_in_jupyterlab(lab_page, browser_metrics, name):
     t0 = time.perf_counter()
     nb = lab_page.open(name)
     record["open_s"] = time.perf_counter() - t0
+    page.screenshot(path=str(ARTIFACTS / f"{stem(name)}.first_screen.png"))  # what a reader meets first
     try:
         n_cells = nb.clear_outputs()
         assert n_cells == len(nbformat.read(NOTEBOOK_DIR / name, as_version=4).cells), f"{name}: JupyterLab shows another notebook"

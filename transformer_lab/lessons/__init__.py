@@ -4,12 +4,19 @@
 ``from transformer_lab.lessons import q03_attention_scores as lesson``. ``make claims``
 (``tools/claims.py``) imports them all through :func:`load_all` and replays every experiment
 registered with :func:`transformer_lab.evidence.experiment`.
+
+Importing a lesson makes ``torch.testing.assert_close``'s first call cheap (:func:`_lazy_dtensor_check`):
+every notebook checks its mechanism against PyTorch with it, and its first call would otherwise cost
+about a second of the notebook's 20.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
+
+from torch.testing import _comparison
 
 __all__ = ["LESSONS", "load_all"]
 
@@ -35,3 +42,24 @@ def load_all() -> list[ModuleType]:
             if err.name != f"{__name__}.{name}":
                 raise
     return modules
+
+
+def _lazy_dtensor_check() -> None:
+    """``torch.testing.assert_close`` imports ``torch.distributed.tensor`` on its first call (1.1 s on a
+    2-core CPU, sympy included) to unwrap DTensors. No DTensor can exist before that module is
+    imported, so the unwrapping is skipped until it is: what ``assert_close`` decides is unchanged
+    (``tests/test_import.py`` holds it to that)."""
+    unwrap = getattr(_comparison, "_unwrap_dtensor_for_comparison", None)
+    if unwrap is None or getattr(unwrap, "lazy", False):  # another torch, or done already
+        return
+
+    def lazy(actual, expected):
+        if "torch.distributed.tensor" not in sys.modules:
+            return actual, expected
+        return unwrap(actual, expected)
+
+    lazy.lazy = True
+    _comparison._unwrap_dtensor_for_comparison = lazy
+
+
+_lazy_dtensor_check()

@@ -11,12 +11,14 @@ Display an explorer by leaving it as the last expression of a cell (or ``display
 from __future__ import annotations
 
 import html
+import io
 import time
 
 import ipywidgets as W
+from IPython.display import Image
 from matplotlib.figure import Figure
 
-from .._checks import is_choice
+from .._checks import check_int, is_choice
 from .blit import BlitRenderer
 
 __all__ = ["Explorer", "Quiz"]
@@ -154,6 +156,21 @@ class Explorer:
         self.show_message()
         for name, value in values.items():
             self.controls[name].value = value
+
+    def snapshot(self, scale: int = 2) -> Image:
+        """The current picture drawn in full at ``scale`` times the pixels: the static figure under the
+        explorer (it reads on GitHub and in an HTML export, sharp on a projector or a retina screen)."""
+        check_int("scale", scale, minimum=1, maximum=4)
+        moving = [a for a in self.fig.findobj() if a.get_animated()]
+        for artist in moving:  # a full draw skips animated artists
+            artist.set_animated(False)
+        try:
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="png", dpi=self.fig.dpi * scale)
+        finally:
+            for artist in moving:
+                artist.set_animated(True)
+        return Image(data=buf.getvalue(), retina=scale == 2)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

@@ -18,10 +18,12 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 
 __all__ = ["QUERY_LABEL", "KEY_LABEL", "new_figure", "figure_png", "as_array", "plot_heatmap", "plot_heatmaps",
-           "plot_histories", "plot_seed_dots", "BarCollection"]
+           "plot_histories", "plot_seed_dots", "BarCollection", "MIN_FONT_SIZE", "small_text"]
+
+MIN_FONT_SIZE = 9.0  # points: the smallest text a projector shows legibly (matplotlib's default is 10)
 
 QUERY_LABEL = "query position (attends)"
 
@@ -40,6 +42,16 @@ def figure_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.canvas.print_png(buf)
     return buf.getvalue()
+
+
+def small_text(fig: Figure, minimum: float = MIN_FONT_SIZE) -> list[str]:
+    """Every visible, non-empty text of ``fig`` smaller than ``minimum`` points, as ``"text (size pt)"``
+    (tick labels included, after a draw): what a test asserts is empty."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    fig.canvas.draw()  # tick labels exist only once drawn
+    return [f"{t.get_text()!r} ({t.get_fontsize():g} pt)" for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+            if t.get_visible() and t.get_text().strip() and t.get_fontsize() < minimum]
 
 
 def as_array(x) -> np.ndarray:
@@ -67,9 +79,9 @@ def plot_heatmap(
         ax = new_figure(4.0, 3.4).add_subplot()
     im = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
     T, S = m.shape
-    ax.set_xticks(range(S), col_labels if col_labels is not None else range(S), fontsize=7)
-    ax.set_yticks(range(T), row_labels if row_labels is not None else range(T), fontsize=7)
-    ax.set_xlabel(KEY_LABEL)
+    ax.set_xticks(*_ticks(S, col_labels), fontsize=MIN_FONT_SIZE)
+    ax.set_yticks(*_ticks(T, row_labels), fontsize=MIN_FONT_SIZE)
+    ax.set_xlabel(KEY_LABEL if masked is None else KEY_LABEL + "; hatched = masked")
     ax.set_ylabel(QUERY_LABEL)
     if masked is not None:
         mk = as_array(masked).astype(bool)
@@ -77,12 +89,20 @@ def plot_heatmap(
             raise ValueError(f"masked must have the matrix's shape {m.shape}, got {mk.shape}")
         for i, j in zip(*np.nonzero(mk)):  # row i = query, column j = key
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="lightgrey", edgecolor="grey", hatch="xx", lw=0.5))
-        ax.legend(handles=[Patch(facecolor="lightgrey", hatch="xx", label="masked")], loc="upper right", fontsize=7)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, shrink=0.8)
     return ax
+
+
+def _ticks(n: int, labels: Sequence[str] | None, most: int = 16) -> tuple[list[int], list]:
+    """Tick positions and labels for ``n`` cells: every cell when labelled or few, else at most
+    ``most`` evenly spaced positions (so the numbers of a long sequence do not collide)."""
+    if labels is not None:
+        return list(range(n)), list(labels)
+    step = max(1, math.ceil(n / most))
+    return list(range(0, n, step)), list(range(0, n, step))
 
 
 def plot_heatmaps(
@@ -120,8 +140,8 @@ def plot_histories(runs: Mapping[str, Sequence[object]], ax=None, metric: str = 
     ax.set_xlabel("training step")
     ax.set_ylabel(metric.replace("eval_", "eval "))
     if title:
-        ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=MIN_FONT_SIZE)
     return ax
 
 
@@ -144,13 +164,13 @@ def plot_seed_dots(values: Mapping[str, Sequence[float]], ax=None, ylabel: str =
         ax.plot([i - 0.25, i + 0.25], [mean, mean], color=color, lw=2.5, zorder=4)
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", lw=1)
-        ax.text(0.99, chance, " chance", color="grey", fontsize=8, va="bottom", ha="right",
+        ax.text(0.99, chance, " chance", color="grey", fontsize=MIN_FONT_SIZE, va="bottom", ha="right",
                 transform=ax.get_yaxis_transform())
-    ax.set_xticks(range(len(values)), list(values), fontsize=8)
+    ax.set_xticks(range(len(values)), list(values), fontsize=MIN_FONT_SIZE)
     ax.set_xlim(-0.6, len(values) - 0.4)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
     return ax
 
 

@@ -7,7 +7,7 @@ and what removing one costs (notebook 01).
   (1.0: a fixed offset, like a convolution kernel);
 - :func:`head_diversity`, :func:`js_divergence`: how different the heads' patterns are;
 - :func:`ablate_heads`: accuracy with one head switched off at a time (Michel et al. 2019,
-  arXiv:1905.10650).
+  arXiv:1905.10650); :func:`accuracy_without`: with several switched off together.
 
 Shape legend: B batch, H heads, T query positions, S key positions, L layers.
 """
@@ -20,7 +20,8 @@ from torch import nn
 from ..._checks import check_int, check_probabilities, check_tensor
 from ...train import loss_and_accuracy
 
-__all__ = ["js_divergence", "head_diversity", "relation_mass", "argmax_mode_fraction", "ablate_heads"]
+__all__ = ["js_divergence", "head_diversity", "relation_mass", "argmax_mode_fraction", "ablate_heads",
+           "accuracy_without"]
 
 def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     """Jensen-Shannon divergence (nats) between the rows of ``p`` and ``q`` ``(..., S)``: in [0, ln 2]."""
@@ -114,6 +115,18 @@ def argmax_mode_fraction(weights: torch.Tensor, query: int = -1) -> torch.Tensor
     return (top == mode).float().mean(0)  # (H,)
 
 
+def _check_model_batch(model, tokens, targets):
+    """The config of ``model`` (a TinyTransformer), once ``tokens`` and ``targets`` are (B, T) of one shape."""
+    cfg = getattr(model, "cfg", None)
+    if cfg is None or not hasattr(cfg, "n_heads"):
+        raise TypeError(f"model must be a transformer_lab.TinyTransformer, got {type(model).__name__}")
+    check_tensor("tokens", tokens, ndim=2)
+    check_tensor("targets", targets, ndim=2)
+    if tokens.shape != targets.shape:
+        raise ValueError(f"tokens and targets must have the same shape (B, T), got {tuple(tokens.shape)} and {tuple(targets.shape)}")
+    return cfg
+
+
 @torch.no_grad()
 def ablate_heads(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> dict:
     """Switch off one head at a time (``head_mask`` 0) and measure the loss and accuracy.
@@ -122,13 +135,7 @@ def ablate_heads(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) 
     :class:`~transformer_lab.model.TinyTransformer`; returns ``{"baseline": {"loss", "accuracy"},
     "loss": (L, H), "accuracy": (L, H)}``, entry ``[l, h]`` with head h of layer l removed.
     """
-    cfg = getattr(model, "cfg", None)
-    if cfg is None or not hasattr(cfg, "n_heads"):
-        raise TypeError(f"model must be a transformer_lab.TinyTransformer, got {type(model).__name__}")
-    check_tensor("tokens", tokens, ndim=2)
-    check_tensor("targets", targets, ndim=2)
-    if tokens.shape != targets.shape:
-        raise ValueError(f"tokens and targets must have the same shape (B, T), got {tuple(tokens.shape)} and {tuple(targets.shape)}")
+    cfg = _check_model_batch(model, tokens, targets)
     was_training = model.training
     model.eval()
     L, H = cfg.n_layers, cfg.n_heads
@@ -141,3 +148,28 @@ def ablate_heads(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) 
             loss[layer, head], acc[layer, head] = loss_and_accuracy(model(tokens, head_mask=mask), targets)
     model.train(was_training)
     return {"baseline": {"loss": loss0.item(), "accuracy": acc0.item()}, "loss": loss, "accuracy": acc}
+
+
+@torch.no_grad()
+def accuracy_without(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor, heads, layer: int = 0) -> float:
+    """Accuracy of ``model`` on ``(tokens, targets)`` with the heads ``heads`` of ``layer`` switched
+    off together (``head_mask`` 0), the others kept.
+
+    :func:`ablate_heads` removes one head at a time; heads that are redundant back each other up,
+    so removing several at once can cost more than each alone (notebook 01's exercises).
+    """
+    cfg = _check_model_batch(model, tokens, targets)
+    check_int("layer", layer, minimum=0, maximum=cfg.n_layers - 1)
+    if isinstance(heads, (str, bytes, int)) or not hasattr(heads, "__iter__"):
+        raise TypeError(f"heads must be a list of head indices in [0, {cfg.n_heads}), got {heads!r}")
+    heads = list(heads)
+    for h in heads:
+        if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h < cfg.n_heads:
+            raise ValueError(f"heads must hold head indices in [0, {cfg.n_heads}), got {heads!r}")
+    mask = torch.ones(cfg.n_layers, cfg.n_heads)
+    mask[layer, heads] = 0.0
+    was_training = model.training
+    model.eval()
+    _, acc = loss_and_accuracy(model(tokens, head_mask=mask), targets)
+    model.train(was_training)
+    return acc.item()

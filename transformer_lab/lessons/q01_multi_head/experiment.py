@@ -33,17 +33,10 @@ from ...stacked import SeedRuns
 from ..head_layouts import D_MODEL, TASK, TRAIN, _check_heads, label, layout_config, train_layouts  # shared with notebook 05
 from . import analysis
 
-__all__ = ["TASK", "TRAIN", "D_MODEL", "layout_config", "HEADS", "read_heads", "HeadCountTraining", "train_head_counts"]
+__all__ = ["TASK", "TRAIN", "D_MODEL", "layout_config", "HEADS", "read_heads", "value_accuracy", "HeadCountTraining",
+           "train_head_counts"]
 
 HEADS = (1, 8)  # one head against the paper's eight (Vaswani et al. 2017, Table 3 (A)); notebook 05 sweeps 1, 4, 8
-
-
-
-
-
-
-
-
 
 
 @torch.no_grad()
@@ -64,6 +57,30 @@ def read_heads(model: torch.nn.Module, tokens: torch.Tensor) -> dict:
         "same spot": analysis.argmax_mode_fraction(w).tolist(),
         "JS": analysis.head_diversity(w, query=-1)["mean"] if w.shape[1] > 1 else None,
     }
+
+
+@torch.no_grad()
+def value_accuracy(model: torch.nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
+    """How often the model's answer gets each of the two values right, scored apart:
+    ``{"found": .., "previous": ..}`` (the class is ``found · n_values + previous``).
+
+    A model that reads only one of the two items gets that value right and guesses the other
+    (about 1/n_values): its full accuracy is low although it learnt half the task.
+    """
+    if not hasattr(getattr(model, "cfg", None), "n_heads"):
+        raise TypeError(f"model must be a transformer_lab.TinyTransformer, got {type(model).__name__}")
+    TASK.relation_positions(tokens)  # refuses tokens that are not this task's (B, T) sequences
+    check_tensor("targets", targets, ndim=2)
+    if targets.shape != tokens.shape:
+        raise ValueError(f"targets must have the shape of tokens {tuple(tokens.shape)}, got {tuple(targets.shape)}")
+    was_training = model.training
+    model.eval()
+    answer = model(tokens)[:, -1].argmax(-1)  # (B,): the class predicted at the query
+    model.train(was_training)
+    target = targets[:, -1]  # (B,)
+    V = TASK.n_values
+    return {"found": (answer // V == target // V).float().mean().item(),
+            "previous": (answer % V == target % V).float().mean().item()}
 
 
 def _reader(r: dict, relation: str) -> int:

@@ -136,7 +136,12 @@ class HeadPatternExplorer(Explorer):
 
     def draw(self, state: dict) -> None:
         figures.update_head_pattern(self.artists, state["weights"], state["found"], state["previous"],
-                                  state["ablated"], state["baseline"], state["head"])
+                                    state["ablated"], state["baseline"], state["head"], self.title(state))
+
+    @staticmethod
+    def title(state: dict) -> str:
+        """What the figure shows, in its title: ``"8 heads · head 0 · layer 0 · input 0"``."""
+        return f"{state['model']} · head {state['head']} · layer {state['layer']} · input {state['example']}"
 
     def readout_html(self, state: dict) -> str:
         labels, parts = state["labels"], []

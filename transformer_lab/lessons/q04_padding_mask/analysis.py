@@ -26,7 +26,7 @@ from typing import Sequence
 
 import torch
 
-from ..._checks import check_choice, check_int, check_mask, check_number, check_tensor
+from ..._checks import broadcast_shapes, check_choice, check_int, check_mask, check_number, check_tensor
 from ...randomness import make_generator
 
 __all__ = [
@@ -99,7 +99,7 @@ def apply_fill(scores: torch.Tensor, keep: torch.Tensor, fill, form: str = "add"
     check_mask("keep", keep)
     check_choice("form", form, FORMS)
     try:
-        torch.broadcast_shapes(keep.shape, scores.shape)
+        broadcast_shapes(keep.shape, scores.shape)
     except RuntimeError as e:
         raise ValueError(
             f"keep of shape {tuple(keep.shape)} does not broadcast to the scores' shape {tuple(scores.shape)}"

@@ -29,6 +29,8 @@ class PaddingMaskExplorer(Explorer):
     removes, so any colour under a hatch is leaked attention; red = NaN) and the mean attention
     mass leaked onto masked keys by the real queries of each sequence.
 
+    It opens on the correct mask (``-inf``, scores of spread 1); the edge cases are one control away.
+
     Controls: ``mask`` on/off, ``form`` (add/set), ``fill`` (one of ``FILLS``), ``dtype``
     (float32/float16/bfloat16), ``scale`` (the score spread), ``side`` (right/left padding) and
     ``causal`` (add a causal mask: with left padding the pad queries then have no key at all).
@@ -41,9 +43,9 @@ class PaddingMaskExplorer(Explorer):
         lengths=(6, 4, 2),
         mask: bool = True,
         form: str = "add",
-        fill: str = "-1000",
+        fill: str = "-inf",
         dtype: str = "float32",
-        scale: int = 1000,
+        scale: int = 1,
         side: str = "right",
         causal: bool = False,
         seed: int = 0,

@@ -12,13 +12,18 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import Normalize
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.transforms import IdentityTransform
 
-from ...viz.figures import KEY_LABEL, QUERY_LABEL, BarCollection, as_array, new_figure
+from ...viz.figures import KEY_LABEL, MIN_FONT_SIZE, QUERY_LABEL, BarCollection, as_array, new_figure
 
-__all__ = ['LEAK_FLOOR', 'HatchedCells', 'padding_mask_figure', 'update_padding_mask', 'cells_path', 'plot_leak_sweep']
+__all__ = ['LEAK_FLOOR', 'HatchedCells', 'padding_mask_figure', 'update_padding_mask', 'cells_path', 'plot_leak_sweep',
+           'schematic']
 
 
 LEAK_FLOOR = 1e-12  # leaked mass below this is drawn at the floor of the log axis
@@ -79,7 +84,7 @@ def padding_mask_figure(lengths: Sequence[int], max_len: int):
     B = len(lengths)
     if B < 1:
         raise ValueError(f"lengths must hold at least one sequence length, got {list(lengths)}")
-    fig = new_figure(2.45 * B + 2.7, 3.0, dpi=72)
+    fig = new_figure(2.45 * B + 2.9, 3.5, dpi=72)
     axes = fig.subplots(1, B + 1, width_ratios=[1] * B + [0.9])
     cmap = colormaps["viridis"].with_extremes(bad=NAN_COLOUR)
     norm = Normalize(0.0, 1.0)
@@ -91,28 +96,29 @@ def padding_mask_figure(lengths: Sequence[int], max_len: int):
         ax.set_xlim(-0.5 - FRAME_GAP, max_len - 0.5 + FRAME_GAP)
         ax.set_ylim(max_len - 0.5 + FRAME_GAP, -0.5 - FRAME_GAP)  # query 0 on top, as in plot_heatmap
         ax.set_aspect("equal")
-        ax.set_xticks(range(max_len), range(max_len), fontsize=7)
-        ax.set_yticks(range(max_len), range(max_len), fontsize=7)
-        ax.set_xlabel(KEY_LABEL, fontsize=8)
-        ax.set_ylabel(QUERY_LABEL if b == 0 else "query position", fontsize=8)
-        ax.set_title(f"sequence {b} (length {n})", fontsize=8)
+        ax.set_xticks(range(max_len), range(max_len), fontsize=MIN_FONT_SIZE)
+        ax.set_yticks(range(max_len), range(max_len), fontsize=MIN_FONT_SIZE)
+        ax.set_xlabel(KEY_LABEL, fontsize=MIN_FONT_SIZE)
+        ax.set_ylabel(QUERY_LABEL if b == 0 else "query position", fontsize=MIN_FONT_SIZE)
+        ax.set_title(f"sequence {b} (length {n})", fontsize=10)
     fig.colorbar(meshes[0], ax=axes[B - 1], shrink=0.75, label="attention weight")
     hatched = fig.add_artist(HatchedCells(hatches, facecolor="none", edgecolor="none", hatch="xx", hatchcolor="0.7",
                                           lw=0.0))
     fig.legend(handles=[Patch(facecolor="tab:purple", hatch="xx", hatchcolor="0.7", edgecolor="none",
                               label="masked cell (a correct mask removes it; colour under the hatch = leaked weight)"),
                         Patch(facecolor=NAN_COLOUR, label="NaN")],
-               loc="outside lower center", fontsize=7, ncols=2, frameon=False)
+               loc="outside lower center", fontsize=MIN_FONT_SIZE, ncols=2, frameon=False)
     ax_bar = axes[B]
     bars = ax_bar.add_collection(BarCollection(range(B), np.full(B, LEAK_FLOOR), bottom=LEAK_FLOOR, facecolor="C1",
                                                edgecolor="none"))  # one artist for the B bars
     ax_bar.set_yscale("log")
     ax_bar.set_ylim(LEAK_FLOOR, 2.0)
     ax_bar.set_xlim(-0.6, B - 0.4)
-    ax_bar.set_xticks(range(B), [f"seq {b}\n(len {n})" for b, n in enumerate(lengths)], fontsize=7)
-    ax_bar.set_ylabel("mass on masked keys\n(mean over real queries)", fontsize=8)
+    ax_bar.set_xticks(range(B), [f"seq {b}\n(len {n})" for b, n in enumerate(lengths)], fontsize=MIN_FONT_SIZE)
+    ax_bar.tick_params(axis="y", labelsize=MIN_FONT_SIZE)
+    ax_bar.set_ylabel("mass on masked keys\n(mean over real queries)", fontsize=MIN_FONT_SIZE)
     ax_bar.axhline(1e-3, color="grey", lw=0.8, ls=":")
-    status = fig.suptitle(" ", fontsize=8, x=0.01, ha="left")  # one line for the whole figure
+    status = fig.suptitle(" ", fontsize=10, x=0.01, ha="left")  # one line for the whole figure
     return fig, {"meshes": meshes, "hatches": hatched, "bars": bars, "status": status}
 
 
@@ -150,25 +156,107 @@ def plot_leak_sweep(sigmas: Sequence[float], leaks: Mapping[str, Mapping[str, Se
                     floor: float = LEAK_FLOOR):
     """Leaked mass against the score spread, log-log: ``leaks[form][fill]`` is one value per sigma.
 
-    One colour per fill, solid for ``form="add"``, dashed for ``"set"``; values below ``floor``
-    (exact zeros included) are drawn at the floor.
+    Only the series that leak somewhere are drawn, one colour per fill (solid: ``form="add"``,
+    dashed: ``"set"``; values below ``floor``, exact zeros included, at the floor). The series that
+    never leak would all lie on the floor, one hiding the next: they are *named* in the legend
+    instead, which sits outside the axes, off the data.
     """
     for form, by_fill in leaks.items():
         for fill, values in by_fill.items():
             if len(values) != len(sigmas):
                 raise ValueError(f"leaks[{form!r}][{fill!r}] must hold one value per sigma ({len(sigmas)}), got {len(values)}")
-    ax = ax or new_figure(5.2, 3.4).add_subplot()
+    ax = ax or new_figure(7.2, 3.4).add_subplot()
     styles = {"add": "-", "set": "--"}
-    fills = list(next(iter(leaks.values())).keys())
-    for i, fill in enumerate(fills):
-        for form, by_fill in leaks.items():
-            ys = np.maximum(np.asarray(by_fill[fill], dtype=float), floor)
-            ax.plot(sigmas, ys, styles.get(form, ":"), marker="o", ms=3, color=f"C{i}", label=f"{form} {fill}")
+    words = {"add": "added", "set": "set"}
+    fills = list(dict.fromkeys(fill for by_fill in leaks.values() for fill in by_fill))
+    colours = {fill: f"C{i}" for i, fill in enumerate(fills)}  # one colour per fill, whatever the form
+    never: dict[str, list[str]] = {}
+    for form, by_fill in leaks.items():
+        for fill, values in by_fill.items():
+            ys = np.asarray(values, dtype=float)
+            if not (ys >= floor).any():
+                never.setdefault(words.get(form, form), []).append(fill)
+                continue
+            ax.plot(sigmas, np.maximum(ys, floor), styles.get(form, ":"), marker="o", ms=4, lw=1.8,
+                    color=colours[fill], label=f"{fill} {words.get(form, form)}")
+    ax.axhline(1e-3, color="grey", lw=0.8, ls=":", label="leak of 1e-3")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(floor / 3, 3.0)
-    ax.axhline(1e-3, color="grey", lw=0.8, ls=":")
     ax.set_xlabel("score spread σ (std of the raw scores)")
     ax.set_ylabel(f"leaked mass, worst row\n(exact 0 drawn at {floor:g})")
-    ax.legend(fontsize=7, ncols=2)
+    handles, labels = ax.get_legend_handles_labels()
+    if never:  # text-only entries: what never leaked, named rather than drawn on top of each other
+        blank = Line2D([], [], ls="none")
+        handles += [blank] + [blank] * len(never)
+        labels += ["never leaked (0 at every σ):"] + [f"  {form}: {', '.join(f)}" for form, f in never.items()]
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=MIN_FONT_SIZE,
+              handlelength=2.2, borderaxespad=0.0)
     return ax
+
+
+# --- the schematic: a padded batch, its key mask broadcast over the query rows, the masked cells ------
+
+def _cells(ax, x0: float, y0: float, rows: int, cols: int, colour, text=None, hatched=None):
+    """A ``rows × cols`` block of unit cells with its top-left corner at ``(x0, y0)`` (y grows down), as
+    one collection (cheap to draw). ``colour(i, j)`` gives each cell's face colour, ``text(i, j)`` its
+    label (or None), ``hatched(i, j)`` whether it is hatched (a masked cell)."""
+    cells = [(i, j) for i in range(rows) for j in range(cols)]
+    for with_hatch in (False, True):
+        group = [(i, j) for i, j in cells if bool(hatched and hatched(i, j)) == with_hatch]
+        if group:
+            ax.add_collection(PatchCollection(
+                [Rectangle((x0 + j, y0 + i), 1, 1) for i, j in group], facecolors=[colour(i, j) for i, j in group],
+                edgecolors="0.35", linewidths=0.8, hatch="//" if with_hatch else None, hatchcolor="0.75"))
+    for i, j in cells:
+        label = text(i, j) if text else None
+        if label:
+            ax.text(x0 + j + 0.5, y0 + i + 0.5, label, ha="center", va="center", fontsize=MIN_FONT_SIZE)
+
+
+def schematic():
+    """Padding masked in attention, in three pictures (no data, no training).
+
+    Left: a batch of three sequences (lengths 5, 3, 1) padded on the right to S = 6, and its
+    key mask ``keep (B, S)``. Middle: sequence 1's mask row as ``(B, 1, 1, S)``, broadcast over
+    every query row (and every head). Right: that sequence's scores ``(T, S)`` after masking: the
+    pad **key columns** are −∞, so every real query gives them weight 0; the pad query rows stay
+    (their outputs are never read: the loss and the pooling skip them).
+    """
+    fig = Figure(figsize=(11.0, 3.7), dpi=80)  # no layout engine: one axes fills it, and one drawing pass is enough
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(-1.4, 22.6)
+    ax.set_ylim(7.9, -1.5)  # y grows down, as in a matrix
+    ax.set_aspect("equal")
+    ax.axis("off")
+    real, pad, arrow = "#cfe3f5", "0.86", dict(arrowstyle="-|>", color="0.25", lw=1.5)
+    lengths = (5, 3, 1)
+    # left: the padded batch and its keep-mask
+    ax.text(3.0, -0.9, "padded batch (B = 3, S = 6)", ha="center", fontsize=10, weight="bold")
+    _cells(ax, 0, 0, 3, 6, lambda i, j: real if j < lengths[i] else pad,
+           lambda i, j: f"x{j + 1}" if j < lengths[i] else "PAD")
+    for i in range(3):
+        ax.text(-0.15, i + 0.5, f"seq {i}", ha="right", va="center", fontsize=MIN_FONT_SIZE)
+    ax.text(3.0, 3.85, "keep (B, S): 1 = real token", ha="center", fontsize=MIN_FONT_SIZE)
+    _cells(ax, 0, 4.3, 3, 6, lambda i, j: real if j < lengths[i] else "white",
+           lambda i, j: "1" if j < lengths[i] else "0")
+    ax.annotate("", xy=(7.4, 5.3), xytext=(6.2, 5.8), arrowprops=arrow)
+    # middle: sequence 1's row, broadcast over the query rows
+    x1 = 7.8
+    ax.text(x1 + 3.0, -0.9, "keep[1] as (1, 1, S) → (T, S)", ha="center", fontsize=10, weight="bold")
+    _cells(ax, x1, 0, 6, 6, lambda i, j: (real if j < 3 else "white") if i == 0 else ("#e6f0fa" if j < 3 else "0.97"),
+           lambda i, j: ("1" if j < 3 else "0") if i == 0 else None)  # row 0 labelled; the copies coloured only
+    ax.text(x1 + 3.0, 6.2, "one row, copied to every query\n(and every head): key columns", ha="center", va="top",
+            fontsize=MIN_FONT_SIZE)
+    ax.annotate("", xy=(x1 + 7.3, 3.0), xytext=(x1 + 6.2, 3.0), arrowprops=arrow)
+    # right: the scores of sequence 1 after masking
+    x2 = 15.6
+    ax.text(x2 + 3.0, -0.9, "seq 1: scores (T, S) masked", ha="center", fontsize=10, weight="bold")
+    _cells(ax, x2, 0, 6, 6, lambda i, j: "white" if j >= 3 else (pad if i >= 3 else real),
+           lambda i, j: "−∞" if j >= 3 else None, lambda i, j: j >= 3)
+    ax.text(x2 + 6.15, 1.5, "real\nqueries", ha="left", va="center", fontsize=MIN_FONT_SIZE)
+    ax.text(x2 + 6.15, 4.5, "pad queries:\noutputs\nignored", ha="left", va="center", fontsize=MIN_FONT_SIZE)
+    ax.text(x2 + 3.0, 6.2, "pad keys −∞ → weight 0\n(rows: queries, columns: keys; blue: scores kept)", ha="center", va="top",
+            fontsize=MIN_FONT_SIZE)
+    return fig

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ..._checks import check_bool, check_int, check_mask, check_tensor
+from ..._checks import broadcast_shapes, check_bool, check_int, check_mask, check_tensor
 from ...masks import padding_mask
 from ...tasks import IGNORE
 
@@ -46,7 +46,7 @@ def pad_sequences(
     trailing = seqs[0].shape[1:]  # one position's shape
     if isinstance(pad_value, torch.Tensor):
         try:
-            fits = torch.broadcast_shapes(pad_value.shape, trailing) == trailing
+            fits = broadcast_shapes(pad_value.shape, trailing) == trailing
         except RuntimeError:
             fits = False
         if not fits:

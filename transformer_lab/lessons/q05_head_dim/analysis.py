@@ -18,6 +18,7 @@ import torch
 
 from ..._checks import check_int, check_number, check_tensor
 from ...multi_head import MultiHeadAttention
+from ...optim import AdamW
 from ...randomness import make_generator
 from ...train import History, check_histories
 
@@ -95,6 +96,18 @@ def permutation_pattern(n: int, seed: int = 0) -> torch.Tensor:
     return torch.eye(n, dtype=torch.float64)[perm]  # (n, n)
 
 
+def _cosine_rates(lr: float, steps: int) -> list[float]:
+    """The learning rate of each of ``steps`` steps, decayed from ``lr`` to 0 along a cosine: the rates
+    ``torch.optim.lr_scheduler.CosineAnnealingLR(T_max=steps)`` gives, computed as it does (each from
+    the previous one), so a fit equals the one with torch's scheduler bit for bit."""
+    check_number("lr", lr, above=0)
+    check_int("steps", steps)
+    rates = [float(lr)]
+    for t in range(1, steps):
+        rates.append((1 + math.cos(math.pi * t / steps)) / (1 + math.cos(math.pi * (t - 1) / steps)) * rates[-1])
+    return rates
+
+
 def fit_attention_pattern(target: torch.Tensor, d_ks: Sequence[int], d_model: int | None = None, steps: int = 300,
                           lr: float = 0.05, seed: int = 0) -> dict:
     """Fit ``softmax(X W_Q (X W_K)ᵀ / √d_k)`` to a target pattern, once for each head width in ``d_ks``.
@@ -156,21 +169,23 @@ def fit_attention_patterns(targets: torch.Tensor, d_ks: Sequence[int], seeds: Se
     w_q = (torch.stack(w0_q)[:, None] * keep).requires_grad_(True)  # (N, K, D, d_max), columns >= d_k stay 0
     w_k = (torch.stack(w0_k)[:, None] * keep).requires_grad_(True)  # (N, K, D, d_max)
     scale = torch.tensor([1 / math.sqrt(d) for d in d_ks], dtype=torch.float64)[:, None, None]  # (K, 1, 1)
-    opt = torch.optim.Adam([w_q, w_k], lr=lr)
-    # the learning rate decays to 0 along a cosine: at a constant rate Adam keeps circling the optimum
-    # (a fit that can reach the target exactly would stop short of it, by a different amount per seed)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    # Adam (torch's own update, tl.AdamW without weight decay: torch.optim.Adam's first call imports
+    # torch._dynamo, about 2 s); the learning rate decays to 0 along a cosine: at a constant rate Adam keeps
+    # circling the optimum (a fit that can reach the target exactly would stop short of it, by a different
+    # amount per seed)
+    opt = AdamW([w_q, w_k], lr=lr, weight_decay=0.0)
+    rates = _cosine_rates(lr, steps)
     entropy = -(p * torch.log(p.clamp_min(1e-300))).sum(-1)  # (N, 1, n), a constant
 
     def scores():
         return (x @ (w_q * keep)) @ (x @ (w_k * keep)).transpose(-1, -2) * scale  # (N, K, n, Dh) @ (N, K, Dh, n) -> (N, K, n, n)
 
-    for _ in range(steps):
+    for rate in rates:
         loss = -(p * torch.log_softmax(scores(), dim=-1)).sum(-1).mean(-1).sum()  # Σ_{i,k} cross-entropy_{i,k}
         opt.zero_grad()
         loss.backward()
+        opt.lr = rate
         opt.step()
-        schedule.step()
     with torch.no_grad():
         s = scores()  # (N, K, n, n)
         log_fit = torch.log_softmax(s, dim=-1)

@@ -19,8 +19,8 @@ __all__ = ["HeadCostExplorer"]
 class HeadCostExplorer(Explorer):
     """Notebook 05: slide the number of heads h at fixed ``d_model``; see the cost and each head's rank.
 
-    Left: parameters, matmul FLOPs and attention weights relative to one head, for d_k = d_model/h
-    and for full-width heads (d_k = d_model), from :func:`.cost.head_cost`. Right:
+    Left: parameters and matmul FLOPs relative to one head, for d_k = d_model/h and for full-width
+    heads (d_k = d_model), and the number of attention weights, from :func:`.cost.head_cost`. Right:
     the singular values of each head's ``(n, n)`` score matrix for a random layer (seeded) on a
     random input of ``seq_len`` tokens: at most ``min(d_k, n)`` are non-zero (Bhojanapalli et al.
     2020). All spectra are computed once in float64; an update only moves artists.
@@ -41,12 +41,14 @@ class HeadCostExplorer(Explorer):
         self.costs = {(h, full): head_cost(d_model, h, seq_len, d_model if full else None)
                       for h in self.hs for full in (False, True)}
         base = self.costs[(1, False)]
+        # three curves, each visible: params and FLOPs coincide within a layout (params of full-width heads
+        # fall short of h-fold by the output bias only), and the attention weights coincide with full width
         self.curves = {
-            "params, d_k = d_model/h": [self.costs[(h, False)].params / base.params for h in self.hs],
-            "matmul FLOPs, d_k = d_model/h": [self.costs[(h, False)].flops / base.flops for h in self.hs],
-            "params, full-width heads": [self.costs[(h, True)].params / base.params for h in self.hs],
-            "matmul FLOPs, full-width heads": [self.costs[(h, True)].flops / base.flops for h in self.hs],
-            "attention weights h·n² (both)": [self.costs[(h, False)].softmax_entries / base.softmax_entries for h in self.hs],
+            "d_k = d_model/h: params and matmul FLOPs": [self.costs[(h, False)].flops / base.flops for h in self.hs],
+            "full-width heads (d_k = d_model): params and FLOPs": [self.costs[(h, True)].flops / base.flops
+                                                                     for h in self.hs],
+            "attention weights h·n² (either layout)": [self.costs[(h, False)].softmax_entries / base.softmax_entries
+                                                       for h in self.hs],
         }
         g = torch.Generator().manual_seed(seed)
         x = torch.randn(1, seq_len, d_model, generator=g, dtype=torch.float64)  # (1, n, D)
@@ -82,8 +84,7 @@ class HeadCostExplorer(Explorer):
 
     def draw(self, state: dict) -> None:
         h = state["n_heads"]
-        figures.update_head_cost(self.artists, ([h, h], [state["params_ratio"], state["flops_ratio"]]),
-                               state["spectra"], state["d_k"])
+        figures.update_head_cost(self.artists, ([h], [state["flops_ratio"]]), state["spectra"], state["d_k"])
 
     def readout_html(self, state: dict) -> str:
         c, o = state["cost"], state["other"]

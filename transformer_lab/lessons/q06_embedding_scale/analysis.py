@@ -8,9 +8,10 @@ how the matrix was initialised, and that is what this module measures:
 
 - ``"normal"``: N(0, 1), what ``torch.nn.Embedding`` does by default;
 - ``"xavier"``: Glorot normal, variance 2/(V + D) for a V×D matrix (fan_in = D, fan_out = V);
-- ``"scaled_normal"``: N(0, 1/D), as fairseq and tensor2tensor initialise a matrix they then
-  multiply by √D, so the input has unit variance while the tied output layer starts small
-  (Press & Wolf 2017, arXiv:1608.05859).
+- ``"scaled_normal"``: N(0, 1/D) (variance 1/D, std D^-1/2), as fairseq and tensor2tensor initialise a
+  matrix they then multiply by √D, so the input has unit variance while the output layer tied to it
+  (tying: Press & Wolf 2017, arXiv:1608.05859) starts small. Keeping the tied logits small is the
+  implementations' reason for the small start, not an argument Press & Wolf make.
 
 The sinusoidal positional encoding added next has ‖PE(pos)‖ = √(D/2) at every position, so the
 ratio of the two norms tells which of the two the model sees first.
@@ -186,7 +187,7 @@ def initial_logit_stats(
 
     With ``tie_weights`` the output layer *is* the embedding matrix, so a logit is
     ``h·E[v]`` with ``h`` the final LayerNorm's output (entries of unit variance): its std is
-    √(D·var(E)), which is √D under N(0, 1) (Press & Wolf 2017). Untied, ``nn.Linear``'s default
+    √(D·var(E)), which is √D under N(0, 1). Untied, ``nn.Linear``'s default
     U(±1/√D) gives std √(1/3) whatever the embedding is. ``loss`` is the cross-entropy against
     targets drawn uniformly at random: log V is what a model that knows nothing should pay.
 

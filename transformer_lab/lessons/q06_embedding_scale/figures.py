@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from ... import viz
-from ...viz.figures import BarCollection, new_figure
+from ...viz.figures import MIN_FONT_SIZE, BarCollection, new_figure
+from .analysis import embedding_variance, positional_norm
 from .experiment import CHANCE
 
-__all__ = ['plot_embedding_training', 'COLORS', 'short_label', 'SIZE_RANGE', 'RATIO_RANGE', 'embedding_scale_figure', 'embedding_scale_moving', 'update_embedding_scale', 'plot_norm_ratios', 'plot_first_step']
+__all__ = ['plot_embedding_training', 'COLORS', 'short_label', 'SIZE_RANGE', 'RATIO_RANGE', 'embedding_scale_figure',
+           'embedding_scale_moving', 'update_embedding_scale', 'plot_norm_ratios', 'plot_first_step', 'schematic']
 
 
 COLORS = {"normal": "C3", "normal ×√d": "C1", "scaled_normal": "C7", "scaled_normal ×√d": "C0",
@@ -26,8 +30,8 @@ def short_label(label: str, sep: str = " ") -> str:
 def plot_embedding_training(result):
     """Left: untied models; middle: tied models; held-out accuracy during training (thin: seeds,
     bold: mean). Right: the final accuracy of every seed of every setting."""
-    fig = viz.new_figure(11.5, 3.5)
-    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.25]})
+    fig = viz.new_figure(12.5, 4.3)
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.55]})  # room for 7 two-line labels at 9 pt
     untied = [label for label in result.runs if "tied" not in label]
     tied = [label for label in result.runs if "tied" in label]
     for ax, labels, title in ((axes[0], untied, "untied output layer"), (axes[1], tied, "tied: the output layer is E")):
@@ -49,7 +53,7 @@ def _color_curves(ax, labels) -> None:
     for i, label in enumerate(labels):
         for line in lines[i * per_label:(i + 1) * per_label]:
             line.set_color(COLORS.get(label, line.get_color()))
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=MIN_FONT_SIZE, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)  # below, off the data
 
 
 SIZE_RANGE = (1e-3, 3e3)  # y-limits of the sizes panel: Xavier at V=128k, D=16 is ~0.016; N(0,1)·√1024 is 1024
@@ -72,20 +76,21 @@ def embedding_scale_figure(d_models: Sequence[int], curves: Mapping[tuple[str, b
     they and the marker are drawn over the static lines). The bars are one
     :class:`~transformer_lab.viz.figures.BarCollection` from the bottom of the axis.
     """
-    fig = new_figure(9.5, 3.3, dpi=72)
+    fig = new_figure(11.0, 3.5, dpi=72)
     ax_size, ax_ratio = fig.subplots(1, 2, gridspec_kw={"width_ratios": [0.8, 1.2]})
     bars = ax_size.add_collection(BarCollection(range(3), [0.0] * 3, bottom=_BAR_BOTTOM, facecolor=["C1", "C4", "grey"],
                                                 edgecolor="none"))  # one artist for the three bars
     ax_size.set_yscale("log")
     ax_size.set_ylim(*SIZE_RANGE)
-    ax_size.set_xticks(range(3), SIZE_LABELS, fontsize=8)
+    ax_size.set_xticks(range(3), SIZE_LABELS, fontsize=MIN_FONT_SIZE)
     ax_size.set_ylabel("size (log scale)")
-    ax_size.set_title("what the first layer receives", fontsize=9)
+    ax_size.set_title("what the first layer receives", fontsize=10)
     lines = {}
     for (init, scale), ys in curves.items():
-        (lines[(init, scale)],) = ax_ratio.plot(  # dashed lines drawn thick: two of them coincide with solid ones
-            d_models, ys, "-" if scale else "--", color=_INIT_COLORS[init], lw=1.4 if scale else 3.0,
-            alpha=1.0 if scale else 0.6, label=f"{init}{' ×√d' if scale else ''}",
+        (lines[(init, scale)],) = ax_ratio.plot(  # two lines coincide (N(0,1) and N(0,1/d) ×√d): each keeps
+            d_models, ys, "-" if scale else "--", color=_INIT_COLORS[init], lw=1.4,  # its own markers, both visible
+            marker="s" if scale else "D", ms=4 if scale else 8, mfc=_INIT_COLORS[init] if scale else "none",
+            label=f"{_INIT_NAMES[init]}{' ×√d' if scale else ''}",
             zorder=2.01 if init in VOCAB_DEPENDENT else 2,  # over the static lines, as when blitted
         )
     ax_ratio.set_xscale("log", base=2)
@@ -96,8 +101,8 @@ def embedding_scale_figure(d_models: Sequence[int], curves: Mapping[tuple[str, b
     ax_ratio.set_ylim(*RATIO_RANGE)
     ax_ratio.set_xlabel("d_model")
     ax_ratio.set_ylabel("‖token embedding‖ / ‖PE‖")
-    ax_ratio.legend(fontsize=7, loc="lower left", ncol=2)
-    ax_ratio.set_title("above the band: tokens drown positions; below: the reverse", fontsize=9)
+    ax_ratio.legend(fontsize=MIN_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    ax_ratio.set_title("above the band: tokens drown positions; below: the reverse", fontsize=10)
     return fig, {"bars": bars, "marker": marker, **{f"line {i} {s}": line for (i, s), line in lines.items()}}
 
 
@@ -118,26 +123,32 @@ def update_embedding_scale(artists: Mapping[str, object], sizes: Sequence[float]
         artists[f"line {init} {scale}"].set_ydata(ys)
 
 
-def plot_norm_ratios(d_models: Sequence[int], curves: Mapping[str, Sequence[float]], ax=None, title: str | None = None):
-    """``‖token‖ / ‖PE‖`` against d_model, one line per label (log-log), with the 3× band.
-
-    A label starting with an init name (``"normal ×√d"``) gets that init's colour; "×√d" in the
-    label draws it solid, otherwise dashed."""
-    ax = ax or new_figure(5.0, 3.4).add_subplot()
-    for i, (label, ys) in enumerate(curves.items()):
-        scaled = "×√d" in label  # dashed lines thick and behind: two settings coincide (N(0,1) and N(0,1/d)×√d)
-        color = _INIT_COLORS.get(label.split()[0], f"C{i}")
-        ax.plot(d_models, ys, "o-" if scaled else "o--", ms=3, color=color, label=label,
-                lw=1.4 if scaled else 3.0, alpha=1.0 if scaled else 0.6, zorder=3 if scaled else 2)
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.axhspan(1 / 3, 3, color="grey", alpha=0.15, lw=0, label="within 3×")
-    ax.set_xlabel("d_model")
-    ax.set_ylabel("‖token embedding‖ / ‖PE‖")
+def plot_norm_ratios(d_models: Sequence[int], curves: Mapping[str, Sequence[float]], title: str | None = None):
+    """``‖token‖ / ‖PE‖`` against d_model (log-log), one line per label, with the band where the two
+    are within 3× of each other. Two panels, without and with ×√d (a label containing "×√d" goes
+    right): N(0, 1) without the scale and N(0, 1/d) with it both sit at √2 at every width, so on one
+    panel one line would hide the other. A label starting with an init name (``"normal ×√d"``) gets
+    that init's colour in both panels; the legend is outside, on the right. Returns the figure."""
+    fig = new_figure(9.0, 3.4)
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, scaled, panel in ((axes[0], False, "without ×√d"), (axes[1], True, "with ×√d")):
+        for i, (label, ys) in enumerate(curves.items()):
+            if ("×√d" in label) != scaled:
+                continue
+            init = label.split()[0]
+            ax.plot(d_models, ys, "o-", ms=4, lw=1.8, color=_INIT_COLORS.get(init, f"C{i}"),
+                    label=_INIT_NAMES.get(init, init))
+        ax.axhspan(1 / 3, 3, color="grey", alpha=0.15, lw=0, label="within 3×")
+        ax.axhline(np.sqrt(2), color="black", lw=0.8, ls=":", label="√2")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("d_model")
+        ax.set_title(panel, fontsize=10)
+    axes[0].set_ylabel("‖token embedding‖ / ‖PE‖")
+    axes[1].legend(fontsize=MIN_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.03, 1.0), borderaxespad=0.0)
     if title:
-        ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, ncol=2)
-    return ax
+        fig.suptitle(title, fontsize=10)
+    return fig
 
 
 def plot_first_step(labels: Sequence[str], changes: Sequence[float], sizes: Sequence[float], ax=None):
@@ -147,6 +158,38 @@ def plot_first_step(labels: Sequence[str], changes: Sequence[float], sizes: Sequ
     ax.bar(x - 0.2, sizes, 0.4, label="RMS of the input embedding", color="C7")
     ax.bar(x + 0.2, changes, 0.4, label="RMS change after one Adam step", color="C1")
     ax.set_yscale("log")
-    ax.set_xticks(x, labels, fontsize=8)
-    ax.legend(fontsize=8)
+    ax.set_xticks(x, labels, fontsize=MIN_FONT_SIZE)
+    ax.legend(fontsize=MIN_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
+
+
+def schematic():
+    """The size of a token embedding next to the positional encoding, with and without ×√d_model,
+    at the base model's width d_model = 512 and a vocabulary of 32000.
+
+    For each initialisation (PyTorch's N(0, 1), Xavier at V = 32000, N(0, 1/d)), two bars: the
+    norm of a token embedding, √(d·Var), without and with the scale; the dashed line is
+    ‖PE(pos)‖ = √(d/2), the band within 3× of it. Closed forms only: no sampling, no training.
+    """
+    d_model, vocab_size = 512, 32000
+    fig = Figure(figsize=(7.2, 3.4), dpi=80)  # a fixed layout: one drawing pass instead of two
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.095, 0.1, 0.6, 0.8))
+    pe = positional_norm(d_model)
+    ax.axhspan(pe / 3, pe * 3, color="grey", alpha=0.15, lw=0, label="within 3× of ‖PE‖")
+    ax.axhline(pe, color="C4", lw=1.5, ls="--", label=f"‖PE(pos)‖ = √(d/2) = {pe:.0f}")
+    for i, init in enumerate(("normal", "xavier", "scaled_normal")):
+        for k, scale in enumerate((False, True)):
+            norm = float(np.sqrt(d_model * embedding_variance(init, vocab_size, d_model, scale)))
+            x = i + (k - 0.5) * 0.38
+            ax.bar(x, norm, 0.34, bottom=0.01, color=_INIT_COLORS[init], alpha=1.0 if scale else 0.45,
+                   edgecolor="black" if scale else "none", lw=0.8,
+                   label=("token, ×√d (dark)" if scale else "token, no scale (light)") if i == 0 else None)
+            ax.text(x, norm * 1.25, f"{norm:.3g}", ha="center", va="bottom", fontsize=MIN_FONT_SIZE)
+    ax.set_yscale("log")
+    ax.set_ylim(0.01, 5e3)
+    ax.set_xticks(range(3), ["PyTorch N(0, 1)", f"Xavier (V = {vocab_size:,})", "N(0, 1/d)"], fontsize=MIN_FONT_SIZE)
+    ax.set_ylabel("norm (log scale)")
+    ax.set_title(f"d_model = {d_model}: a token embedding against the positional encoding", fontsize=10)
+    ax.legend(fontsize=MIN_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return fig

@@ -1,13 +1,15 @@
 """Notebook 07 · the sinusoidal positional encoding.
 
 One module per step of the lesson, imported in one direction (compute → figures → explorer):
-``analysis`` the measurements (pure functions of tensors and models); ``figures`` its figures; ``explorer`` the notebook's explorer.
+``analysis`` the measurements (pure functions of tensors and models); ``claims`` the note's claims, checked;
+``figures`` its figures and the schematic; ``explorer`` the notebook's explorer.
 The notebook imports the core and this package, nothing else.
 """
 
-from . import analysis, figures, explorer
+from . import analysis, claims, figures, explorer
 from .analysis import *  # noqa: F401,F403
+from .claims import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .explorer import *  # noqa: F401,F403
 
-__all__ = [*analysis.__all__, *figures.__all__, *explorer.__all__]
+__all__ = [*analysis.__all__, *claims.__all__, *figures.__all__, *explorer.__all__]

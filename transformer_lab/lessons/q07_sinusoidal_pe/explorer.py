@@ -23,9 +23,14 @@ class PositionalEncodingExplorer(Explorer):
     Left, the table ``PE (max_len, d_model)`` (Vaswani et al. 2017 §3.5); middle, the dot products
     ``PE(i)·PE(j)`` divided by ‖PE‖² = d_model/2 (a function of j − i only: constant along each
     diagonal, and symmetric); right, the profile ``PE(0)·PE(k)`` against the offset k, with the
-    first k where it rises circled (it is not monotonic). The readout gives the wavelength range,
-    the smallest distance between two positions and how many leading dimensions reach
-    ``threshold`` of it.
+    first k where it rises circled (it is not monotonic; the first rises are ripples, the readout
+    gives their size and the first rise of more than 1% of ‖PE‖²). The readout also gives the
+    wavelength range, the smallest distance between two positions and how many leading dimensions
+    keep every two positions ``threshold`` apart.
+
+    The axes fit the table: their span is the smallest of :data:`.figures.POSITION_SPANS` (and
+    ``DIMENSION_SPANS``) that holds it, so a table fills at least two thirds of each axis. The ticks
+    are animated; the renderer keeps the pixels of every tick label it has drawn.
     """
 
     MAX_LEN_RANGE = (4, 128)
@@ -44,7 +49,9 @@ class PositionalEncodingExplorer(Explorer):
             raise ValueError(f"threshold must be a number > 0 (a minimum distance), got {threshold!r}")
         self.threshold = float(threshold)
         self._states: dict[tuple, dict] = {}  # the last STATE_CACHE states, oldest first
-        fig, self.artists = figures.positional_encoding_figure(self.MAX_LEN_RANGE[1], self.D_MODEL_RANGE[1])
+        largest = (figures.span_for(self.MAX_LEN_RANGE[1], figures.POSITION_SPANS),
+                   figures.span_for(self.D_MODEL_RANGE[1], figures.DIMENSION_SPANS))
+        fig, self.artists = figures.positional_encoding_figure(*largest)
         controls = {
             "max_len": W.IntSlider(value=max_len, min=self.MAX_LEN_RANGE[0], max=self.MAX_LEN_RANGE[1], step=2,
                                    description="max_len", continuous_update=True),
@@ -52,7 +59,9 @@ class PositionalEncodingExplorer(Explorer):
                                    description="d_model", continuous_update=True),
             "base": W.SelectionSlider(options=self.BASES, value=base, description="base", continuous_update=True),
         }
-        super().__init__(controls, fig, viz.animated_artists(self.artists))
+        super().__init__(controls, fig, viz.animated_artists({k: v for k, v in self.artists.items() if k != "_ticks"}))
+        self.renderer.render()  # the layout is found once, with the widest tick labels, and then frozen
+        self._spans = largest
         self.update()
 
     STATE_CACHE = 128  # states kept (the sliders reach ~40 000; one holds up to ~0.3 MB of tables)
@@ -77,9 +86,10 @@ class PositionalEncodingExplorer(Explorer):
             "d_model": d_model,
             "base": base,
             "pe": pe,
-            "dots": pe_dot_products(max_len, d_model, base) / half,  # (L, L) in [-1, 1]
+            "dots": (pe_dot_products(max_len, d_model, base) / half).float(),  # (L, L) in [-1, 1]; float32 draws faster
             "profile": profile,
             "first_rise": first_rise(profile),
+            "first_visible_rise": first_rise(profile, min_step=0.01),  # a rise of more than 1% of ‖PE‖²
             "min_distance": min_pairwise_distance(pe),
             "dims_to_separate": leading_dims_to_separate(max_len, d_model, self.threshold, base),
             "shortest_wavelength": wavelengths[0].item(),
@@ -87,8 +97,13 @@ class PositionalEncodingExplorer(Explorer):
         }
 
     def draw(self, state: dict) -> None:
+        spans = (figures.span_for(state["max_len"], figures.POSITION_SPANS),
+                 figures.span_for(state["d_model"], figures.DIMENSION_SPANS))
+        if spans != self._spans:  # new limits and ticks: nothing static changes (the ticks are animated)
+            figures.set_spans(self.artists, *spans)
+            self._spans = spans
         figures.update_positional_encoding(
-            self.artists, state["pe"], state["dots"], state["profile"], state["first_rise"])
+            self.artists, state["pe"], state["dots"], state["profile"], state["first_rise"], state["first_visible_rise"])
 
     def readout_html(self, state: dict) -> str:
         need = state["dims_to_separate"]
@@ -99,6 +114,16 @@ class PositionalEncodingExplorer(Explorer):
             f"(base·2π = {state['base'] * 2 * math.pi:.4g}); "
             f"closest two positions {state['min_distance']:.3f} apart; "
             f"{need_text} put every two positions ≥ {self.threshold:g} apart; "
-            + ("PE(0)·PE(k) falls monotonically over this range"
-               if state["first_rise"] is None else f"PE(0)·PE(k) first rises at k = {state['first_rise']}")
+            + self._rise_text(state)
         )
+
+    @staticmethod
+    def _rise_text(state: dict) -> str:
+        rise, visible, p = state["first_rise"], state["first_visible_rise"], state["profile"]
+        if rise is None:
+            return "PE(0)·PE(k) falls monotonically over this range"
+        step = (p[rise] - p[rise - 1]).item()
+        text = f"PE(0)·PE(k)/‖PE‖² first rises at k = {rise} (by {step:.1e}{', a ripple' if step < 0.01 else ''})"
+        if visible is None:
+            return text + "; no rise of more than 0.01 over this range"
+        return text + f"; first rise of more than 0.01 at k = {visible}"

@@ -13,8 +13,11 @@ import copy
 import math
 import torch
 
-from ..._checks import check_int, check_seed, check_tensor
-from ...positional import PositionalScheme
+from ..._checks import check_bool, check_int, check_number, check_seed, check_tensor
+from ...masks import causal_mask
+from ...positional import PositionalScheme, t5_relative_bucket
+from ...positional.bias import relative_positions
+from ...positional.rotary import rope_angles, rope_decay_bound, rope_relative_scores
 from ...randomness import make_generator
 
 __all__ = [
@@ -27,14 +30,17 @@ __all__ = [
     "length_gap",
     "supports_length",
     "length_limit",
+    "scheme_facts",
+    "untrained_buckets",
+    "rope_decay_curves",
 ]
 
 FAMILIES = ("none", "added to the input", "rotates q and k", "bias on the scores")
 
 
-def _check_scheme(scheme) -> PositionalScheme:
+def _check_scheme(scheme, name: str = "scheme") -> PositionalScheme:
     if not isinstance(scheme, PositionalScheme):
-        raise TypeError(f"scheme must be a PositionalScheme (see transformer_lab.positional), got {type(scheme).__name__}")
+        raise TypeError(f"{name} must be a PositionalScheme (see transformer_lab.positional), got {type(scheme).__name__}")
     return scheme
 
 
@@ -200,3 +206,91 @@ def length_limit(scheme: PositionalScheme, d_model: int, n_heads: int, head_dim:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if supports_length(scheme, mid, d_model, n_heads, head_dim) else (lo, mid)
     return lo
+
+
+def scheme_facts(schemes: dict[str, PositionalScheme], d_model: int, n_heads: int, head_dim: int, T: int = 8,
+                 seed: int = 0, up_to: int = 512) -> dict[str, dict]:
+    """What each scheme is and costs, read off the objects: ``{name: facts}`` with
+
+    ``family`` (:func:`scheme_family`), ``parameters`` (:func:`count_parameters`), ``translation_gap`` (the
+    largest score change when the sequence moves 5 positions on, :func:`translation_gap`), ``invariant``
+    (that gap below 1e-9), ``length_gap`` (the largest change of the first ``T`` positions' scores when
+    ``T`` more tokens follow, :func:`length_gap`), ``by_length`` (that gap above 1e-9: a position's code
+    depends on the length) and ``longest`` (the longest input it accepts, up to ``up_to``:
+    :func:`length_limit`, ``math.inf`` past it). Notebook 08 §1 prints them; its pros-and-cons table reuses them.
+    """
+    if not isinstance(schemes, dict):
+        raise TypeError(f"schemes must be a dict {{name: PositionalScheme}}, got {type(schemes).__name__}")
+    if not schemes:
+        raise ValueError("schemes must name at least one scheme, got an empty dict")
+    for name, scheme in schemes.items():
+        if not isinstance(name, str):
+            raise TypeError(f"schemes must have str names, got {name!r}")
+        _check_scheme(scheme, f"schemes[{name!r}]")
+    _check_sizes(d_model, n_heads, head_dim)
+    check_int("T", T)
+    check_seed("seed", seed)
+    facts = {}
+    for name, scheme in schemes.items():
+        gap = translation_gap(scheme, d_model, n_heads, head_dim, T=T, shift=5, seed=seed)
+        grow = length_gap(scheme, d_model, n_heads, head_dim, T=T, longer=2 * T, seed=seed + 1)
+        facts[name] = {"family": scheme_family(scheme), "parameters": count_parameters(scheme),
+                       "translation_gap": gap, "invariant": gap < 1e-9, "length_gap": grow, "by_length": grow > 1e-9,
+                       "longest": length_limit(scheme, d_model, n_heads, head_dim, up_to=up_to)}
+    return facts
+
+
+def untrained_buckets(train_len: int, eval_len: int, bidirectional: bool = False, num_buckets: int = 32,
+                      max_distance: int = 128) -> tuple[list[int], float]:
+    """T5's buckets that a causal model meets at ``eval_len`` tokens but never at ``train_len``, and the
+    share of the (query, key) pairs of a causal ``eval_len``-token sequence that fall in them.
+
+    Exact, before any training: a bucket no training pair falls in gets no gradient, so it keeps its
+    initial value. ``bidirectional=False`` is the decoder's bucketing (T5's own decoder; every bucket
+    serves a key at or before the query), ``True`` the encoder's (half the buckets for keys after the
+    query, which a causal model never uses).
+    """
+    check_int("train_len", train_len)
+    check_int("eval_len", eval_len, minimum=train_len)
+    check_bool("bidirectional", bidirectional)
+
+    def used(T: int) -> torch.Tensor:  # the buckets of the pairs a causal T-token sequence uses, (pairs,)
+        return t5_relative_bucket(relative_positions(T, T), bidirectional, num_buckets, max_distance)[causal_mask(T)]
+
+    seen = set(used(train_len).tolist())
+    at_eval = used(eval_len)
+    never = sorted(set(at_eval.tolist()) - seen)
+    share = torch.isin(at_eval, torch.tensor(never, dtype=at_eval.dtype)).float().mean().item() if never else 0.0
+    return never, share
+
+
+def rope_decay_curves(base: float = 10000.0, head_dim: int = 64, max_distance: int = 256, n_pairs: int = 512,
+                      seed: int = 0) -> dict[str, torch.Tensor]:
+    """RoPE's score ``qᵀR_r k / Dh`` against the distance r = 0 … ``max_distance``, four curves ``(R,)``:
+
+    - ``"aligned"``: q = k = (1, …, 1), RoFormer's "long-term decay" (Su et al. 2021, §3.4.3);
+    - ``"bound"``: RoFormer's decaying bound, divided by its value at r = 0;
+    - ``"random_mean"``: the mean over ``n_pairs`` independent N(0, 1) pairs q, k: zero at every r
+      (Barbero et al. 2024): the decay belongs to aligned queries and keys, not to RoPE alone;
+    - ``"one_random"``: one of those pairs.
+    """
+    check_number("base", base, above=1)
+    check_int("head_dim", head_dim, minimum=2)
+    if head_dim % 2:
+        raise ValueError(f"head_dim must be even (RoPE rotates pairs of dims), got {head_dim}")
+    check_int("max_distance", max_distance)
+    check_int("n_pairs", n_pairs)
+    check_seed("seed", seed)
+    d = torch.arange(max_distance + 1)  # (R,)
+    g = make_generator(seed)
+    q = torch.randn(n_pairs, head_dim, generator=g, dtype=torch.float64)  # (N, Dh)
+    k = torch.randn(n_pairs, head_dim, generator=g, dtype=torch.float64)  # (N, Dh)
+    ones = torch.ones(head_dim, dtype=torch.float64)
+    bound = rope_decay_bound(d, head_dim, base)  # (R,)
+    # qᵀR_r k = Σ_i cos(rθ_i)(q_2i k_2i + q_2i+1 k_2i+1) + sin(rθ_i)(q_2i+1 k_2i − q_2i k_2i+1): linear in each pair's
+    # coefficients, so the mean over the N pairs is that sum over their mean coefficients ((R, P) @ (P,), not (N, R, P))
+    angles = rope_angles(d, head_dim, base)  # (R, P)
+    qe, qo, ke, ko = q[:, 0::2], q[:, 1::2], k[:, 0::2], k[:, 1::2]  # (N, P) each
+    mean = angles.cos() @ (qe * ke + qo * ko).mean(0) + angles.sin() @ (qo * ke - qe * ko).mean(0)  # (R,)
+    return {"aligned": rope_relative_scores(ones, ones, d, base) / head_dim, "bound": bound / bound[0],
+            "random_mean": mean / head_dim, "one_random": rope_relative_scores(q[0], k[0], d, base) / head_dim}

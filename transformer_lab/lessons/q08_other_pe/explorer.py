@@ -1,4 +1,4 @@
-"""Notebook 08's explorer: what each positional scheme does to the (query, key) scores, and RoPE's decay."""
+"""Notebook 08's explorer: what each positional scheme does to the (query, key) scores, as a map and against distance."""
 
 from __future__ import annotations
 
@@ -12,22 +12,24 @@ from ...masks import causal_mask
 from ...attention import masked_softmax
 from .analysis import count_parameters, scheme_family, score_pattern, translation_gap
 from ...positional import POSITIONAL_SCHEMES, AlibiPositional, PositionalScheme, RotaryPositional, make_positional
-from ...positional.rotary import rope_decay_bound, rope_relative_scores
 from ..._checks import check_bool, check_choice, check_int
 from ...viz import Explorer
 
 __all__ = ["PositionalSchemeExplorer"]
 
+SAME_LINE = 1e-4  # queries' lines closer than this (in units of the largest |score|) are one line: float32 rounding
+
 
 class PositionalSchemeExplorer(Explorer):
-    """Notebook 08: pick a scheme and a head; see the scores position alone produces, and RoPE's decay.
+    """Notebook 08: pick a scheme and a head; see the scores position alone produces.
 
     Left: the (query, key) score pattern of one head when every position carries the same content
-    (:func:`.analysis.score_pattern`), row-centred and scaled to [-1, 1] (the
-    softmax ignores a constant per row); middle: its softmax weights, with or without a causal
-    mask; right: RoPE's score against the distance for aligned q = k (RoFormer's "long-term decay")
-    and for independent random q, k (Barbero et al. 2024: zero on average at every distance).
-    ``base`` is RoPE's base (used by the ``rope`` pattern and the right panel).
+    (:func:`.analysis.score_pattern`: q = k at every position, so RoPE's pattern is its aligned
+    "long-term decay"), row-centred and scaled to [-1, 1] (the softmax ignores a constant per row);
+    middle: its softmax weights, with or without a causal mask; right: the same scores against the
+    distance r back to the key, one line per query, coloured by the query's position. A scheme that
+    sees only the offset (translation invariant) draws one line, every query agreeing; an absolute
+    one draws a fan. ``base`` is RoPE's base (it changes the ``rope`` scheme only).
 
     ``schemes`` (name -> built :class:`~transformer_lab.positional.PositionalScheme`, width
     ``n_heads·head_dim``) replaces the freshly initialised ones, e.g. with trained schemes.
@@ -37,15 +39,13 @@ class PositionalSchemeExplorer(Explorer):
 
     def __init__(self, scheme: str = "alibi", head: int = 0, causal: bool = True, base: int = 10000, T: int = 24,
                  n_heads: int = 8, head_dim: int = 8, schemes: dict[str, PositionalScheme] | None = None,
-                 decay_head_dim: int = 64, max_distance: int = 256, seed: int = 0):
+                 seed: int = 0):
         check_choice("base", base, self.BASES)
         check_bool("causal", causal)
         check_int("T", T, minimum=3)  # the translation test shifts T // 2 positions by T // 3
         check_int("n_heads", n_heads)
-        for name, value in (("head_dim", head_dim), ("decay_head_dim", decay_head_dim)):
-            if check_int(name, value, minimum=2) % 2:
-                raise ValueError(f"{name} must be even (RoPE rotates pairs of dims), got {value}")
-        check_int("max_distance", max_distance)
+        if check_int("head_dim", head_dim, minimum=2) % 2:
+            raise ValueError(f"head_dim must be even (RoPE rotates pairs of dims), got {head_dim}")
         check_int("seed", seed, minimum=0)
         if schemes is not None and not isinstance(schemes, dict):
             raise TypeError(f"schemes must be a dict {{name: PositionalScheme}} or None, got {type(schemes).__name__}")
@@ -76,16 +76,10 @@ class PositionalSchemeExplorer(Explorer):
             }
             for name, s in built.items()
         }
-        self.distances = torch.arange(max_distance + 1)  # (R,)
-        g = torch.Generator().manual_seed(seed)
-        self._q = torch.randn(512, decay_head_dim, generator=g, dtype=torch.float64)  # (N, Dh)
-        self._k = torch.randn(512, decay_head_dim, generator=g, dtype=torch.float64)  # (N, Dh)
-        self.decay_head_dim = decay_head_dim
-        self._decay_cache: dict[int, dict] = {}
         self._rope_cache: dict[int, RotaryPositional] = {}
         self._pattern_cache: dict[tuple, torch.Tensor] = {}
         self._states: dict[tuple, dict] = {}
-        fig, self.artists = figures.scheme_explorer_figure(T, self.distances.tolist())
+        fig, self.artists = figures.scheme_explorer_figure(T)
         controls = {
             "scheme": W.Dropdown(options=sorted(built), value=scheme, description="scheme"),
             "head": W.IntSlider(value=head, min=0, max=n_heads - 1, description="head", continuous_update=True),
@@ -105,22 +99,6 @@ class PositionalSchemeExplorer(Explorer):
                 self._rope_cache[base] = RotaryPositional(self.head_dim, base=base, layout=self.schemes["rope"].layout)
             return self._rope_cache[base]
         return self.schemes[name]
-
-    def decay_curves(self, base: int) -> dict:
-        """RoPE's score against the distance, divided by Dh, for the right panel (cached per base)."""
-        if base not in self._decay_cache:
-            d, Dh = self.distances, self.decay_head_dim
-            ones = torch.ones(Dh, dtype=torch.float64)
-            bound = rope_decay_bound(d, Dh, base)  # (R,)
-            random = rope_relative_scores(self._q, self._k, d, base) / Dh  # (N, R)
-            labels = list(figures.DECAY_LINES)
-            self._decay_cache[base] = {
-                labels[0]: rope_relative_scores(ones, ones, d, base) / Dh,  # (R,)
-                labels[1]: bound / bound[0],
-                labels[2]: random.mean(0),
-                labels[3]: random[0],
-            }
-        return self._decay_cache[base]
 
     def _patterns(self, scheme: str, base: int) -> torch.Tensor:
         """Every head's score pattern ``(H, T, T)`` of a scheme (cached: the base matters for RoPE only)."""
@@ -142,13 +120,18 @@ class PositionalSchemeExplorer(Explorer):
         kept = pattern.masked_fill(~keep, float("nan"))  # (T, T)
         centred = kept - kept.nanmean(dim=-1, keepdim=True)  # (T, T)
         scale = centred.nan_to_num(0.0).abs().max().item()
+        if scale <= 1e-6 * max(pattern.abs().max().item(), 1e-30):  # float rounding of a constant row: no position
+            scale = 0.0
+            centred = torch.zeros_like(centred).masked_fill(~keep, float("nan"))
         display = centred / scale if scale > 0 else centred.nan_to_num(0.0).masked_fill(~keep, float("nan"))
-        decay = self.decay_curves(base)
-        slope = self._slope(scheme, head)
+        back = [pattern[i, i - torch.arange(i + 1)] - pattern[i, i] for i in range(self.T)]  # [(i+1,)]: r = 0 … i
+        back = [b / scale for b in back] if scale > 0 else back  # as drawn: in units of the largest |score|
         return {
             "scheme": scheme, "head": head, "causal": causal, "base": base,
-            "pattern": pattern, "display": display, "weights": weights, "scale": scale, "slope": slope,
-            "decay": decay, **self.facts[scheme],
+            "pattern": pattern, "display": display, "weights": weights, "scale": scale,
+            "slope": self._slope(scheme, head), "by_distance": [b.numpy() for b in back],
+            "spread": max((b - back[-1][: len(b)]).abs().max().item() for b in back),  # ~0: every query agrees
+            **self.facts[scheme],
         }
 
     @staticmethod
@@ -163,17 +146,16 @@ class PositionalSchemeExplorer(Explorer):
     def draw(self, state: dict) -> None:
         figures.update_scheme_explorer(
             self.artists, state["display"], state["weights"], state["causal"],
-            title=self.title(state["scheme"], state["head"], state["slope"]),
-            distances=self.distances, decay=state["decay"],
+            title=self.title(state["scheme"], state["head"], state["slope"]), by_distance=state["by_distance"],
         )
 
     def readout_html(self, state: dict) -> str:
-        random_mean = state["decay"][list(figures.DECAY_LINES)[2]].abs().max().item()
+        same = state["spread"] < SAME_LINE
         return (
             f"<b>{state['scheme']}</b> ({state['family']}): {state['parameters']} parameters; "
             f"translation invariant: {'yes' if state['invariant'] else 'no'}; "
-            f"largest row-centred |score| {state['scale']:.3g}. "
-            f"RoPE (Dh = {self.decay_head_dim}, base {state['base']}): independent random q, k average at most "
-            f"{random_mean:.3f} at any distance; aligned q = k starts at 1 and is "
-            f"{state['decay'][list(figures.DECAY_LINES)[0]][-1].item():+.2f} at r = {int(self.distances[-1])}."
+            + ("every query's scores against the distance are the same line"
+               if same else f"the queries' lines differ by up to {state['spread']:.3g}")
+            + f"; largest row-centred |score| {state['scale']:.3g}"
+            + (f" (RoPE base {state['base']})." if state["scheme"] == "rope" else ".")
         )
