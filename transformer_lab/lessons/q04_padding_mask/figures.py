@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
-from matplotlib import colormaps
+from matplotlib import colormaps, rc_context
 from matplotlib.colors import Normalize
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
@@ -102,9 +102,9 @@ def padding_mask_figure(lengths: Sequence[int], max_len: int):
         ax.set_ylabel(QUERY_LABEL if b == 0 else "query position", fontsize=MIN_FONT_SIZE)
         ax.set_title(f"sequence {b} (length {n})", fontsize=10)
     fig.colorbar(meshes[0], ax=axes[B - 1], shrink=0.75, label="attention weight")
-    hatched = fig.add_artist(HatchedCells(hatches, facecolor="none", edgecolor="none", hatch="xx", hatchcolor="0.7",
-                                          lw=0.0))
-    fig.legend(handles=[Patch(facecolor="tab:purple", hatch="xx", hatchcolor="0.7", edgecolor="none",
+    hatched = fig.add_artist(HatchedCells(hatches, facecolor="none", edgecolor="0.7", hatch="xx", lw=0.0))
+    # the hatch takes the edge colour (matplotlib 3.10 and 3.11 alike); lw=0 draws no edge
+    fig.legend(handles=[Patch(facecolor="tab:purple", hatch="xx", edgecolor="0.7", lw=0.0,
                               label="masked cell (a correct mask removes it; colour under the hatch = leaked weight)"),
                         Patch(facecolor=NAN_COLOUR, label="NaN")],
                loc="outside lower center", fontsize=MIN_FONT_SIZE, ncols=2, frameon=False)
@@ -205,9 +205,10 @@ def _cells(ax, x0: float, y0: float, rows: int, cols: int, colour, text=None, ha
     for with_hatch in (False, True):
         group = [(i, j) for i, j in cells if bool(hatched and hatched(i, j)) == with_hatch]
         if group:
-            ax.add_collection(PatchCollection(
-                [Rectangle((x0 + j, y0 + i), 1, 1) for i, j in group], facecolors=[colour(i, j) for i, j in group],
-                edgecolors="0.35", linewidths=0.8, hatch="//" if with_hatch else None, hatchcolor="0.75"))
+            with rc_context({"hatch.color": "0.75"}):  # a collection's hatch colour, read when it is made
+                ax.add_collection(PatchCollection(
+                    [Rectangle((x0 + j, y0 + i), 1, 1) for i, j in group], facecolors=[colour(i, j) for i, j in group],
+                    edgecolors="0.35", linewidths=0.8, hatch="//" if with_hatch else None))
     for i, j in cells:
         label = text(i, j) if text else None
         if label:

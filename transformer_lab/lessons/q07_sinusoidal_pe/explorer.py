@@ -29,8 +29,8 @@ class PositionalEncodingExplorer(Explorer):
     keep every two positions ``threshold`` apart.
 
     The axes fit the table: their span is the smallest of :data:`.figures.POSITION_SPANS` (and
-    ``DIMENSION_SPANS``) that holds it, so a table fills at least two thirds of each axis. The ticks
-    are animated; the renderer keeps the pixels of every tick label it has drawn.
+    ``DIMENSION_SPANS``) that holds it, so a table fills at least two thirds of each axis. The tick
+    labels are animated; the renderer keeps the pixels of every label at every place it has drawn it.
     """
 
     MAX_LEN_RANGE = (4, 128)
@@ -59,8 +59,13 @@ class PositionalEncodingExplorer(Explorer):
                                    description="d_model", continuous_update=True),
             "base": W.SelectionSlider(options=self.BASES, value=base, description="base", continuous_update=True),
         }
+        # the tick labels are animated: the renderer keeps the pixels of each label at each place it has drawn
         super().__init__(controls, fig, viz.animated_artists({k: v for k, v in self.artists.items() if k != "_ticks"}))
         self.renderer.render()  # the layout is found once, with the widest tick labels, and then frozen
+        for spans in [(p, largest[1]) for p in figures.POSITION_SPANS] + [(largest[0], d) for d in figures.DIMENSION_SPANS]:
+            figures.set_spans(self.artists, *spans)  # each label drawn once at each of its places (~0.2 s),
+            self.renderer.render()  # so that no update pays for drawing one
+        figures.set_spans(self.artists, *largest)
         self._spans = largest
         self.update()
 
@@ -99,7 +104,7 @@ class PositionalEncodingExplorer(Explorer):
     def draw(self, state: dict) -> None:
         spans = (figures.span_for(state["max_len"], figures.POSITION_SPANS),
                  figures.span_for(state["d_model"], figures.DIMENSION_SPANS))
-        if spans != self._spans:  # new limits and ticks: nothing static changes (the ticks are animated)
+        if spans != self._spans:  # new limits and tick labels; nothing static changes
             figures.set_spans(self.artists, *spans)
             self._spans = spans
         figures.update_positional_encoding(

@@ -21,7 +21,7 @@ __all__ = ['POSITION_SPANS', 'DIMENSION_SPANS', 'span_for', 'positional_encoding
 # pixels of each label it has drawn, so coming back to a span costs nothing, a new one a few labels.
 POSITION_SPANS = (8, 12, 16, 24, 32, 48, 64, 96, 128)
 DIMENSION_SPANS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
-MAX_TICKS = 6
+MAX_TICKS = 4  # few labels: a new pair of spans draws them all into its background
 _TICK_AXES = ("pe_x", "pe_y", "dot_x", "dot_y", "profile_x")  # which panel, which axis
 
 
@@ -32,7 +32,7 @@ def span_for(n: int, spans: Sequence[int]) -> int:
 
 def _tick_values(span: int) -> list[int]:
     """At most MAX_TICKS round values in [0, span): the step is the smallest round number that fits."""
-    step = next(st for st in (1, 2, 4, 5, 10, 20, 25, 50, 100) if math.ceil(span / st) <= MAX_TICKS)
+    step = next(st for st in (1, 2, 4, 5, 10, 20, 25, 32, 50, 64, 100) if math.ceil(span / st) <= MAX_TICKS)
     return list(range(0, span, step))
 
 
@@ -73,7 +73,7 @@ def positional_encoding_figure(max_positions: int, max_d_model: int):
     tick labels are animated artists (``artists["tick_labels"]``); no other text moves (the explorer's readout
     carries the numbers). Returns ``(fig, artists)``; :func:`update_positional_encoding` moves the data.
     """
-    fig = new_figure(10.5, 3.5, dpi=64)
+    fig = new_figure(10.0, 3.3, dpi=64)
     ax_pe, ax_dot, ax_prof = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1.0, 1.05]})
     style = dict(cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest", interpolation_stage="data")
     pe_image = ax_pe.imshow(np.zeros((1, 1)), **style)  # nearest, data stage: the same pixels as "rgba", 2x cheaper
