@@ -40,6 +40,17 @@ def test_every_notebook_is_exported_with_its_figures(exported):
         assert (exported / "index.html").exists()
 
 
+
+def test_the_math_is_rendered_offline_as_mathml(exported):
+    """No page loads MathJax from the internet; the formulas are MathML in the page, and no raw
+    ``$...$`` LaTeX is left in the prose of the notebook with the most math."""
+    for path in NOTEBOOKS:
+        html = (exported / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert not re.search(r"<script[^>]+mathjax", html, re.I), f"{path.name}: MathJax is loaded from the internet"
+    html = (exported / "07_sinusoidal_pe.html").read_text(encoding="utf-8")
+    assert html.count("<math") > 50
+    assert "\\sqrt{d" not in re.sub(r"<pre.*?</pre>|<code.*?</code>", "", html, flags=re.S), "raw LaTeX left in prose"
+
 def test_a_figure_output_lost_in_the_export_is_an_error(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("fig", outputs=[
         nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}),
