@@ -44,14 +44,14 @@ _ = torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRAN
 # - Position enters in one of three places: added to the input (learned table, sinusoids), rotating $q$ and
 #   $k$ (RoPE), or a bias on the scores (Shaw, T5, ALiBi).
 # - RoPE and the score biases see only the offset; a learned table costs max_len·d parameters and stops at max_len.
-# - Train short, test long: ALiBi holds; sinusoids, RoPE and T5 degrade.
+# - Train short, test long: ALiBi degrades least; sinusoids, RoPE and T5 more.
 #
 # ---
 #
 # - 位置信息有三个入口：**加在输入上**（可学习位置编码、正弦位置编码），**旋转 q 和 k**（旋转位置编码 RoPE），
 #   或者**加在注意力分数上的偏置**（Shaw 相对位置编码、T5 分桶偏置、ALiBi 线性偏置）。
 # - RoPE 和各种注意力偏置只看相对位置（平移不变）；可学习位置表要 max_len·d 个参数，且超过 max_len 就无法使用。
-# - 短训练、长测试（外推）：ALiBi 基本不变差；正弦编码、RoPE、T5 都会变差。
+# - 短训练、长测试（外推）：ALiBi 变差最少；正弦编码、RoPE、T5 变差更多。
 
 # %% [markdown]
 # ## 2-minute answer · 两分钟回答
