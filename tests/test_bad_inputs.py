@@ -62,9 +62,11 @@ def public_names() -> set[str]:
 
 
 def is_figure_code(value) -> bool:
-    """Drawing code: a lesson's ``figures`` module, and the shared figure, PNG and blit machinery of ``viz``."""
+    """Drawing code: a lesson's ``figures`` (or ``diagram``) module, and the shared figure, PNG and blit
+    machinery of ``viz``."""
     module = value.__module__
-    return module.endswith(".figures") or module in ("transformer_lab.viz.png", "transformer_lab.viz.blit")
+    return module.endswith((".figures", ".diagram")) and module != "transformer_lab.viz.diagram" or module in (
+        "transformer_lab.viz.png", "transformer_lab.viz.blit")
 
 
 def owner(target: str, names: set[str]) -> str | None:

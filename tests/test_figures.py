@@ -47,8 +47,9 @@ PACKAGE = Path(tl.__file__).parent
 
 
 def figure_modules() -> list[str]:
-    lessons = sorted(p.parent.name for p in (PACKAGE / "lessons").glob("*/figures.py"))
-    return ["transformer_lab.viz.figures", *(f"transformer_lab.lessons.{name}.figures" for name in lessons)]
+    lessons = sorted(f"{p.parent.name}.{p.stem}" for p in (PACKAGE / "lessons").glob("*/*.py")
+                     if p.stem in ("figures", "diagram"))  # a lesson's figures, and its schematic where apart
+    return ["transformer_lab.viz.figures", *(f"transformer_lab.lessons.{name}" for name in lessons)]
 
 
 def figure_functions() -> dict[str, str]:

@@ -176,12 +176,12 @@ def test_no_lesson_imports_another_lesson():
 
 
 def test_a_lessons_computations_do_not_import_figure_code():
-    """Compute → figures → explorer: analysis and experiment modules import no matplotlib at module level
-    (an experiment result's ``.figure()`` imports its figures lazily)."""
+    """Compute → figures (and a diagram) → explorer: analysis and experiment modules import no matplotlib
+    at module level (an experiment result's ``.figure()`` imports its figures lazily)."""
     import ast
 
     for path in (PACKAGE / "lessons").rglob("*.py"):
-        if path.stem in ("figures", "explorer", "__init__"):
+        if path.stem in ("figures", "diagram", "explorer", "__init__"):
             continue
         tree = ast.parse(path.read_text())
         top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
@@ -232,3 +232,10 @@ sys.stdout.write(str(sorted(m for m in ("sympy", "torch.distributed.tensor", "to
 """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "[]"
+
+
+def test_no_module_is_over_300_lines():
+    """Short modules (issue 18): a module that grows past 300 lines is split where its parts separate."""
+    long = {str(p.relative_to(SRC)): n for p in Path(transformer_lab.__file__).parent.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
+    assert not long, long
