@@ -20,6 +20,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.transforms import IdentityTransform
 
+from ...viz.diagram import arrow
 from ...viz.figures import KEY_LABEL, MIN_FONT_SIZE, QUERY_LABEL, BarCollection, as_array, new_figure
 
 __all__ = ['LEAK_FLOOR', 'HatchedCells', 'padding_mask_figure', 'update_padding_mask', 'cells_path', 'plot_leak_sweep',
@@ -231,7 +232,7 @@ def schematic():
     ax.set_ylim(7.9, -1.5)  # y grows down, as in a matrix
     ax.set_aspect("equal")
     ax.axis("off")
-    real, pad, arrow = "#cfe3f5", "0.86", dict(arrowstyle="-|>", color="0.25", lw=1.5)
+    real, pad = "#cfe3f5", "0.86"
     lengths = (5, 3, 1)
     # left: the padded batch and its keep-mask
     ax.text(3.0, -0.9, "padded batch (B = 3, S = 6)", ha="center", fontsize=10, weight="bold")
@@ -242,7 +243,7 @@ def schematic():
     ax.text(3.0, 3.85, "keep (B, S): 1 = real token", ha="center", fontsize=MIN_FONT_SIZE)
     _cells(ax, 0, 4.3, 3, 6, lambda i, j: real if j < lengths[i] else "white",
            lambda i, j: "1" if j < lengths[i] else "0")
-    ax.annotate("", xy=(7.4, 5.3), xytext=(6.2, 5.8), arrowprops=arrow)
+    arrow(ax, (6.2, 5.8), (7.4, 5.3), color="0.25", lw=1.5)
     # middle: sequence 1's row, broadcast over the query rows
     x1 = 7.8
     ax.text(x1 + 3.0, -0.9, "keep[1] as (1, 1, S) → (T, S)", ha="center", fontsize=10, weight="bold")
@@ -250,7 +251,7 @@ def schematic():
            lambda i, j: ("1" if j < 3 else "0") if i == 0 else None)  # row 0 labelled; the copies coloured only
     ax.text(x1 + 3.0, 6.2, "one row, copied to every query\n(and every head): key columns", ha="center", va="top",
             fontsize=MIN_FONT_SIZE)
-    ax.annotate("", xy=(x1 + 7.3, 3.0), xytext=(x1 + 6.2, 3.0), arrowprops=arrow)
+    arrow(ax, (x1 + 6.2, 3.0), (x1 + 7.3, 3.0), color="0.25", lw=1.5)
     # right: the scores of sequence 1 after masking
     x2 = 15.6
     ax.text(x2 + 3.0, -0.9, "seq 1: scores (T, S) masked", ha="center", fontsize=10, weight="bold")

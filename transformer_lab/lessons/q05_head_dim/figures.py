@@ -9,9 +9,9 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch
 
 from ... import viz
+from ...viz.diagram import arrow
 from ...viz.figures import MIN_FONT_SIZE, as_array, new_figure
 from ..head_layouts import D_MODEL
 from .analysis import one_key_kl_bound
@@ -59,7 +59,7 @@ def schematic() -> Figure:
             fontsize=10.5)
     ax.text(x0 + d_model * c / 2, y0 - 0.12, f"$d_{{model}} \\times d_{{model}}$ = {d_model} × {d_model}\n"
             f"h = {h} blocks of $d_k = d_{{model}}/h$ = {d_k}", ha="center", va="top", fontsize=10)
-    ax.add_patch(FancyArrowPatch((2.45, 2.2), (3.15, 2.2), arrowstyle="-|>", mutation_scale=12, color="0.35"))
+    arrow(ax, (2.45, 2.2), (3.15, 2.2), color="0.35")
     ax.text(2.8, 2.3, "head 0:\n$Q_0 = X W_Q^{(0)}$", ha="center", va="bottom", fontsize=9.5)
     # middle: one head's Q_h (n × d_k) times K_hᵀ (d_k × n) gives the n × n scores, rank ≤ d_k
     xq, yq = 3.35, 1.2
