@@ -161,18 +161,17 @@ lessons['03'].schematic()
 #
 # **计算attention score时如何对padding做mask？**
 #
-# - Before the softmax, set the scores of the pad **keys** (columns) to $-\infty$: real tokens give
-#   pads weight 0, so their outputs ignore the padding.
-# - Mind the flip: `F.scaled_dot_product_attention` takes True = take part; `nn.MultiheadAttention`'s
-#   `key_padding_mask` takes True = ignore.
+# - Before the softmax, set the scores of the pad **keys** (columns) to $-\infty$: real tokens then give
+#   pads weight 0.
+# - Mind the flip: `F.scaled_dot_product_attention` keeps True; `nn.MultiheadAttention`'s `key_padding_mask`
+#   drops True.
 # - A finite fill must *replace* the scores, not be added; mask the loss and the pooling too.
 #
 # ---
 #
-# - softmax 之前，把 pad 作为 **key** 的那几列分数置为 $-\infty$：真实 token 对 pad 的注意力权重为 0，输出与 padding 无关。
-# - 注意两套相反的约定：`F.scaled_dot_product_attention` 中 True = 参与；`nn.MultiheadAttention` 的
-#   `key_padding_mask` 中 True = 屏蔽。
-# - 用有限的填充值时要**替换**分数（`masked_fill`），不要加到分数上；损失和池化也要做掩码。
+# - softmax 之前，把 pad 所在的 **key** 列的分数置为 $-\infty$：真实 token 对 pad 的注意力权重为 0。
+# - 两套约定相反：`F.scaled_dot_product_attention` 中 True = 参与，`key_padding_mask` 中 True = 屏蔽。
+# - 有限的填充值要**替换**分数，不能加到分数上；损失和池化也要做掩码。
 
 # %%
 lessons['04'].schematic()
@@ -241,17 +240,17 @@ lessons['07'].schematic()
 #
 # **还有哪些位置编码技术？各自的优缺点是什么？**
 #
-# - Position enters in one of three places: added to the input (learned table, sinusoids), rotating $q$ and
-#   $k$ (RoPE), or a bias on the scores (Shaw, T5, ALiBi).
-# - RoPE and the score biases see only the offset; a learned table costs max_len·d parameters and stops at max_len.
-# - Train short, test long: ALiBi degrades least; sinusoids, RoPE and T5 more.
+# - Position enters in three places: added to the input (learned table, sinusoids), rotating $q$, $k$ (RoPE),
+#   or biasing the scores (Shaw, T5, ALiBi).
+# - Rotations and biases see only the offset; a learned table costs max_len·d parameters and ends at max_len.
+# - Trained short, tested long: ALiBi degrades least; sinusoids, RoPE and T5 more.
 #
 # ---
 #
-# - 位置信息有三个入口：**加在输入上**（可学习位置编码、正弦位置编码），**旋转 q 和 k**（旋转位置编码 RoPE），
-#   或者**加在注意力分数上的偏置**（Shaw 相对位置编码、T5 分桶偏置、ALiBi 线性偏置）。
-# - RoPE 和各种注意力偏置只看相对位置（平移不变）；可学习位置表要 max_len·d 个参数，且超过 max_len 就无法使用。
-# - 短训练、长测试（外推）：ALiBi 变差最少；正弦编码、RoPE、T5 变差更多。
+# - 位置信息有三个入口：**加在输入上**（可学习位置表、正弦位置编码），**旋转 q、k**（旋转位置编码 RoPE），
+#   或**注意力分数上的偏置**（Shaw、T5、ALiBi）。
+# - 旋转和偏置只看相对位置（平移不变）；可学习位置表要 max_len·d 个参数，超过 max_len 就无法使用。
+# - 短训练、长测试（外推）：ALiBi 变差最少；正弦位置编码、RoPE、T5 变差更多。
 
 # %%
 lessons['08'].schematic()

@@ -42,18 +42,17 @@ _ = torch.manual_seed(tl.seed())  # all seeds derive from one base, $TRANSFORMER
 # %% [markdown]
 # ## 30-second answer · 30秒回答
 #
-# - Before the softmax, set the scores of the pad **keys** (columns) to $-\infty$: real tokens give
-#   pads weight 0, so their outputs ignore the padding.
-# - Mind the flip: `F.scaled_dot_product_attention` takes True = take part; `nn.MultiheadAttention`'s
-#   `key_padding_mask` takes True = ignore.
+# - Before the softmax, set the scores of the pad **keys** (columns) to $-\infty$: real tokens then give
+#   pads weight 0.
+# - Mind the flip: `F.scaled_dot_product_attention` keeps True; `nn.MultiheadAttention`'s `key_padding_mask`
+#   drops True.
 # - A finite fill must *replace* the scores, not be added; mask the loss and the pooling too.
 #
 # ---
 #
-# - softmax 之前，把 pad 作为 **key** 的那几列分数置为 $-\infty$：真实 token 对 pad 的注意力权重为 0，输出与 padding 无关。
-# - 注意两套相反的约定：`F.scaled_dot_product_attention` 中 True = 参与；`nn.MultiheadAttention` 的
-#   `key_padding_mask` 中 True = 屏蔽。
-# - 用有限的填充值时要**替换**分数（`masked_fill`），不要加到分数上；损失和池化也要做掩码。
+# - softmax 之前，把 pad 所在的 **key** 列的分数置为 $-\infty$：真实 token 对 pad 的注意力权重为 0。
+# - 两套约定相反：`F.scaled_dot_product_attention` 中 True = 参与，`key_padding_mask` 中 True = 屏蔽。
+# - 有限的填充值要**替换**分数，不能加到分数上；损失和池化也要做掩码。
 
 # %% [markdown]
 # ## 2-minute answer · 两分钟回答

@@ -41,17 +41,17 @@ _ = torch.manual_seed(tl.seed())  # every seed derives from one base seed, $TRAN
 # %% [markdown]
 # ## 30-second answer · 30秒回答
 #
-# - Position enters in one of three places: added to the input (learned table, sinusoids), rotating $q$ and
-#   $k$ (RoPE), or a bias on the scores (Shaw, T5, ALiBi).
-# - RoPE and the score biases see only the offset; a learned table costs max_len·d parameters and stops at max_len.
-# - Train short, test long: ALiBi degrades least; sinusoids, RoPE and T5 more.
+# - Position enters in three places: added to the input (learned table, sinusoids), rotating $q$, $k$ (RoPE),
+#   or biasing the scores (Shaw, T5, ALiBi).
+# - Rotations and biases see only the offset; a learned table costs max_len·d parameters and ends at max_len.
+# - Trained short, tested long: ALiBi degrades least; sinusoids, RoPE and T5 more.
 #
 # ---
 #
-# - 位置信息有三个入口：**加在输入上**（可学习位置编码、正弦位置编码），**旋转 q 和 k**（旋转位置编码 RoPE），
-#   或者**加在注意力分数上的偏置**（Shaw 相对位置编码、T5 分桶偏置、ALiBi 线性偏置）。
-# - RoPE 和各种注意力偏置只看相对位置（平移不变）；可学习位置表要 max_len·d 个参数，且超过 max_len 就无法使用。
-# - 短训练、长测试（外推）：ALiBi 变差最少；正弦编码、RoPE、T5 变差更多。
+# - 位置信息有三个入口：**加在输入上**（可学习位置表、正弦位置编码），**旋转 q、k**（旋转位置编码 RoPE），
+#   或**注意力分数上的偏置**（Shaw、T5、ALiBi）。
+# - 旋转和偏置只看相对位置（平移不变）；可学习位置表要 max_len·d 个参数，超过 max_len 就无法使用。
+# - 短训练、长测试（外推）：ALiBi 变差最少；正弦位置编码、RoPE、T5 变差更多。
 
 # %% [markdown]
 # ## 2-minute answer · 两分钟回答
