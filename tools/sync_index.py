@@ -20,8 +20,6 @@ SOURCES = ROOT / "notebooks" / "src"
 INDEX = SOURCES / "00_index.py"
 MARKER = "# ## The eight questions · 八个问题"
 THIRTY = "## 30-second answer · 30秒回答"
-LESSONS = {"01": "q01_multi_head", "02": "q02_qk_weights", "03": "q03_attention_scores", "04": "q04_padding_mask",
-           "05": "q05_head_dim", "06": "q06_embedding_scale", "07": "q07_sinusoidal_pe", "08": "q08_other_pe"}
 QUESTIONS = {  # (English, 中文) as the note asks them
     "01": ("Why multi-head attention rather than one head?", "为何使用多头注意力机制？为什么不用一个头？"),
     "02": ("Why do Q and K use different weight matrices?", "为什么Q和K使用不同的权重矩阵生成？"),
@@ -50,7 +48,8 @@ def thirty_second_answer(number: str) -> tuple[str, str]:
 
 
 def generated() -> str:
-    rows = "\n".join(f"# | {n} | {en} | {zh} | [{thirty_second_answer(n)[0]}]({thirty_second_answer(n)[0]}.ipynb) |"
+    answers = {n: thirty_second_answer(n) for n in QUESTIONS}  # n -> (notebook stem, answer): each source read once
+    rows = "\n".join(f"# | {n} | {en} | {zh} | [{answers[n][0]}]({answers[n][0]}.ipynb) |"
                      for n, (en, zh) in QUESTIONS.items())
     out = [f"""{MARKER}
 #
@@ -64,7 +63,7 @@ def generated() -> str:
 # 每个问题的 30 秒回答（原样引自各自的 notebook）和该 notebook 的示意图；细节、实测和例外都在 notebook 里。
 """]
     for n, (en, zh) in QUESTIONS.items():
-        stem, answer = thirty_second_answer(n)
+        stem, answer = answers[n]
         out.append(f"""# %% [markdown]
 # ### [{n} · {en}]({stem}.ipynb)
 #
